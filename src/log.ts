@@ -74,7 +74,8 @@ export class Logger {
         this.repeats++;
         if (this.repeats > this.mute) return;
       } else {
-        if (this.repeats > this.mute) this.emit('', `[previous message repeated, ${this.repeats - this.mute} muted]`);
+        if (this.repeats > this.mute)
+          this.emit('', `[previous message repeated, ${this.repeats - this.mute} muted]`);
         this.lastCategory = category;
         this.repeats = 1;
       }
