@@ -10,7 +10,10 @@ import {
 class ModelWindow {
   readonly seen = new Set<number>();
   highest = 0;
-  constructor(readonly size: number) {}
+  readonly size: number;
+  constructor(size: number) {
+    this.size = size;
+  }
   accepts(c: number): boolean {
     return c >= 1 && !this.seen.has(c) && c > this.highest - this.size;
   }
