@@ -13,6 +13,7 @@
  */
 
 import { promises as fs } from 'node:fs';
+import { dirname } from 'node:path';
 import { PqvpnError } from '../errors.js';
 import { type Logger, silentLogger } from '../log.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
@@ -43,6 +44,10 @@ export async function writeStaticKeyFile(
   kind: StaticKeyKind,
   options: WriteKeyOptions = {},
 ): Promise<number> {
+  const dir = dirname(path);
+  if (!(await fs.stat(dir).catch(() => undefined))?.isDirectory()) {
+    throw new PqvpnError('KEY_NO_DIRECTORY', `cannot write ${path}: directory ${dir} does not exist`);
+  }
   const key = generateStaticKey(kind, options.random);
   try {
     await writeFileAtomic(path, formatStaticKey(key), {

@@ -17,6 +17,7 @@
  */
 
 import { promises as fs, type Stats } from 'node:fs';
+import { dirname } from 'node:path';
 import { PqvpnError, UsageError } from '../errors.js';
 import { type LockOptions, withFileLock, writeFileAtomic } from '../util/atomic-file.js';
 import { checkPassword, checkUsername, passwordBytes, printable } from './credentials.js';
@@ -170,6 +171,7 @@ async function update(
   { mustExist = false } = {},
 ): Promise<void> {
   const limits = options.limits ?? DEFAULT_SCRYPT_LIMITS;
+  await requireDirectory(target);
   await withFileLock(
     target,
     async () => {
@@ -192,6 +194,14 @@ async function update(
     },
     options.lock,
   );
+}
+
+async function requireDirectory(target: string): Promise<void> {
+  const dir = dirname(target);
+  const stat = await fs.stat(dir).catch(() => undefined);
+  if (!stat?.isDirectory()) {
+    throw new PqvpnError('PASSDB_NO_DIRECTORY', `cannot write ${target}: directory ${dir} does not exist`);
+  }
 }
 
 async function keepOwner(target: string, before: Loaded): Promise<void> {

@@ -44,6 +44,12 @@ describe('key files', () => {
     expect((await fs.stat(path)).mode & 0o777).toBe(0o600);
   });
 
+  it('says so when the directory does not exist', async () => {
+    await expect(writeStaticKeyFile(join(dir, 'no', 'ta.key'), 'tls-crypt')).rejects.toMatchObject({
+      code: 'KEY_NO_DIRECTORY',
+    });
+  });
+
   it('warns like OpenVPN when group or others may read the key', async () => {
     const path = join(dir, 'ta.key');
     await writeStaticKeyFile(path, 'tls-crypt');

@@ -46,6 +46,13 @@ describe('addUser', () => {
     await expect(fs.stat(db)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
+  it('says so when the directory does not exist', async () => {
+    await expect(addUser(join(dir, 'missing', 'passdb'), 'alice', 'pw', fast)).rejects.toMatchObject({
+      code: 'PASSDB_NO_DIRECTORY',
+      message: expect.stringContaining(`directory ${join(dir, 'missing')} does not exist`),
+    });
+  });
+
   it('refuses parameters outside the limits', async () => {
     await expect(addUser(db, 'alice', 'pw', { params: { logN: 4, r: 1, p: 1 } })).rejects.toMatchObject({
       code: 'PASSDB_BAD_PARAMS',

@@ -1,5 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { emptyPassdb, withUser } from '../../src/passdb/database.js';
+import { emptyPassdb, parsePassdb, withUser } from '../../src/passdb/database.js';
 import {
   DEFAULT_SCRYPT_PARAMS,
   hashPasswordBytes,
@@ -112,5 +113,16 @@ describe('verifyPassword', () => {
     });
     const exact: ScryptFunction = async () => new Uint8Array(stored);
     expect(await verifyPassword(db, 'alice', 'anything', { scrypt: exact })).toEqual({ ok: true });
+  });
+});
+
+describe('docs/PASSDB.md', () => {
+  it('shows a real entry whose password is the one it names', async () => {
+    const doc = await readFile(new URL('../../docs/PASSDB.md', import.meta.url), 'utf8');
+    const line = doc.match(/^alice:\$scrypt\$.*$/m)?.[0];
+    const password = doc.match(/alice's password here is `([^`]+)`/)?.[1];
+    expect(line).toBeDefined();
+    const db = parsePassdb(`${line}\n`, { file: 'docs/PASSDB.md' });
+    expect(await verifyPassword(db, 'alice', password!)).toEqual({ ok: true });
   });
 });
