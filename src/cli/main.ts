@@ -51,7 +51,13 @@ export function buildParser(argv: readonly string[], io: CommandIO): Argv {
 /** Runs the CLI and returns the exit code (the caller decides whether to exit). */
 export async function run(argv: readonly string[], io: CommandIO = processIO()): Promise<number> {
   try {
-    await buildParser(argv, io).parseAsync();
+    // With a parse callback yargs hands us what it would print (help, version) instead of writing to the
+    // console itself, so every byte goes through `io` and tests can read it.
+    let output = '';
+    await buildParser(argv, io).parseAsync(argv as string[], {}, (_error, _args, text) => {
+      output = text;
+    });
+    if (output) io.stdout(output);
     return io.exitCode ?? 0;
   } catch (error) {
     reportError(error, io, verbosityOf(argv));

@@ -38,7 +38,9 @@ export function decodeBase64Strict(text: string): Uint8Array {
 /** All PEM blocks in `text`, in order. Text outside blocks is ignored (OpenSSL does the same). */
 export function decodePemAll(text: string): PemBlock[] {
   const blocks: PemBlock[] = [];
-  const re = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END ([A-Z0-9 ]+)-----/g;
+  // RFC 7468 labels: printable characters, hyphens and spaces allowed inside ("PQVPN TLS-CRYPT KEY").
+  const re =
+    /-----BEGIN ([A-Z0-9](?:[A-Z0-9 -]*[A-Z0-9])?)-----\r?\n([\s\S]*?)-----END ([A-Z0-9](?:[A-Z0-9 -]*[A-Z0-9])?)-----/g;
   for (const match of text.matchAll(re)) {
     const [, label, body, endLabel] = match;
     if (label !== endLabel) throw new PemError(`PEM block BEGIN ${label} ends with END ${endLabel}`);

@@ -18,3 +18,10 @@ describe('PEM', () => {
     expect(() => decodePem('nothing', 'CERTIFICATE')).toThrow(/no "CERTIFICATE"/);
   });
 });
+
+describe('PEM labels', () => {
+  it('accepts RFC 7468 labels with hyphens', () => {
+    const bytes = new Uint8Array([1, 2, 3]);
+    expect(decodePem(encodePem('PQVPN TLS-CRYPT KEY', bytes), 'PQVPN TLS-CRYPT KEY')).toEqual(bytes);
+  });
+});
