@@ -154,11 +154,12 @@ export class DataChannel {
     if (
       !Number.isInteger(replayWindow) ||
       replayWindow < MIN_REPLAY_WINDOW ||
-      replayWindow > MAX_REPLAY_WINDOW
+      replayWindow > MAX_REPLAY_WINDOW ||
+      replayWindow % 32 !== 0
     ) {
       throw new DataChannelError(
         'DATA_CONFIG_INVALID',
-        `replay window must be ${MIN_REPLAY_WINDOW}..${MAX_REPLAY_WINDOW}, got ${replayWindow}`,
+        `replay window must be a multiple of 32 in ${MIN_REPLAY_WINDOW}..${MAX_REPLAY_WINDOW}, got ${replayWindow}`,
       );
     }
     this.peerId = peerId;
