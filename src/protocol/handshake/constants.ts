@@ -88,9 +88,6 @@ export const MAX_MESSAGE_LENGTH: Readonly<Record<MessageType, number>> = {
   [MessageType.alert]: 1,
 };
 
-/** Bytes of stream data a receiver buffers per level and direction in one key epoch. */
-export const MAX_STREAM_BYTES = 393_216;
-
 /** Alert codes (values from the TLS alert registry where one exists). */
 export const AlertCode = {
   closeNotify: 0,
