@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DataChannel, type DataChannelEvent } from '../../../src/protocol/data/data-channel.js';
+import { DataChannel } from '../../../src/protocol/data/data-channel.js';
 import { DataSealer } from '../../../src/protocol/data/data-packet.js';
 import { connectedPair, ipv4, ipv4Id, keyPair, sealed } from './helpers.js';
 
