@@ -77,8 +77,6 @@ const UPPER_BOUND: Readonly<Record<string, number>> = {
   [AttributeOid.emailAddress]: 255,
 };
 
-export class NameError extends DerError {}
-
 /** Builds a DER `Name`. Throws a RangeError naming the attribute when a value is not allowed. */
 export function buildName(input: NameInput): DistinguishedName {
   const entries: [string, string | undefined][] = [
@@ -128,7 +126,7 @@ export function parseName(node: DerNode, what = 'Name'): DistinguishedName {
   const rdns: NameAttribute[][] = [];
   while (reader.hasMore()) {
     const set = reader.next('RelativeDistinguishedName', Tag.SET);
-    if (set.children.length === 0) throw new NameError(`${what}: empty RelativeDistinguishedName`);
+    if (set.children.length === 0) throw new DerError(`${what}: empty RelativeDistinguishedName`);
     const rdn: NameAttribute[] = [];
     for (const atv of set.children) {
       const r = new DerReader(atv, `${what}.AttributeTypeAndValue`);
