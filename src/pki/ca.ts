@@ -28,7 +28,6 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { SignatureScheme } from '../crypto/signature-scheme.js';
 import { DEFAULT_SIGNATURE_SCHEME, signatureSchemeByName } from '../crypto/signature-schemes.js';
-import { PqvpnError } from '../errors.js';
 import { exists, FileExistsError, withFileLock, writeFileAtomic } from '../util/atomic-file.js';
 import { type Certificate, certificateToPem, parseCertificate } from './certificate.js';
 import { type PkiContext, systemContext } from './context.js';
@@ -36,7 +35,16 @@ import { type Crl, crlToPem, signCrl } from './crl.js';
 import type { RevocationReasonName } from './extensions.js';
 import type { GeneralName } from './general-name.js';
 import { formatIndex, type IndexEntry, parseIndex } from './index-file.js';
-import { createCertificate, DEFAULT_CA_DAYS, DEFAULT_LEAF_DAYS, type IssuingCa, MAX_DAYS } from './issue.js';
+import { createCertificate, DEFAULT_CA_DAYS, DEFAULT_LEAF_DAYS, type IssuingCa } from './issue.js';
+import {
+  checkDays,
+  checkEntityName,
+  DEFAULT_CA_NAME,
+  DEFAULT_CRL_DAYS,
+  PkiError,
+  type PkiPaths,
+  pkiPaths,
+} from './layout.js';
 import { formatNameSlashed, type NameInput } from './name.js';
 import { ExtKeyUsageOid } from './oids.js';
 import {
@@ -46,60 +54,16 @@ import {
   wipePrivateKey,
 } from './private-key.js';
 
-export const DEFAULT_CRL_DAYS = 180;
-export const DEFAULT_PKI_DIR = 'pki';
-export const DEFAULT_CA_NAME = 'pqvpn CA';
-
-export class PkiError extends PqvpnError {}
-
-export interface PkiPaths {
-  readonly root: string;
-  readonly caCert: string;
-  readonly caKey: string;
-  readonly privateDir: string;
-  readonly index: string;
-  readonly crl: string;
-  readonly crlNumber: string;
-  issued(name: string): string;
-  key(name: string): string;
-  bySerial(serialHex: string): string;
-  revokedCert(serialHex: string): string;
-  revokedKey(serialHex: string): string;
-}
-
-export function pkiPaths(root: string): PkiPaths {
-  return {
-    root,
-    caCert: join(root, 'ca.crt'),
-    caKey: join(root, 'private', 'ca.key'),
-    privateDir: join(root, 'private'),
-    index: join(root, 'index.txt'),
-    crl: join(root, 'crl.pem'),
-    crlNumber: join(root, 'crlnumber'),
-    issued: (name) => join(root, 'issued', `${name}.crt`),
-    key: (name) => join(root, 'private', `${name}.key`),
-    bySerial: (serial) => join(root, 'certs_by_serial', `${serial}.crt`),
-    revokedCert: (serial) => join(root, 'revoked', 'certs_by_serial', `${serial}.crt`),
-    revokedKey: (serial) => join(root, 'revoked', 'private_by_serial', `${serial}.key`),
-  };
-}
-
-/** Entity names become file names and commonNames: letters, digits, `.`, `_`, `-`; `ca` is reserved. */
-export function checkEntityName(name: string): void {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name) || name.includes('..')) {
-    throw new PkiError(
-      'PKI_BAD_NAME',
-      `invalid name '${name}': use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit`,
-    );
-  }
-  if (name.toLowerCase() === 'ca') throw new PkiError('PKI_BAD_NAME', `'${name}' is reserved for the CA`);
-}
-
-export function checkDays(days: number | undefined, what = 'days'): void {
-  if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > MAX_DAYS)) {
-    throw new PkiError('PKI_BAD_DAYS', `${what} must be a whole number from 1 to ${MAX_DAYS}`);
-  }
-}
+export {
+  checkDays,
+  checkEntityName,
+  DEFAULT_CA_NAME,
+  DEFAULT_CRL_DAYS,
+  DEFAULT_PKI_DIR,
+  PkiError,
+  type PkiPaths,
+  pkiPaths,
+} from './layout.js';
 
 // ---------------------------------------------------------------------------
 // init
