@@ -47,7 +47,10 @@ export function pkiPaths(root: string): PkiPaths {
   };
 }
 
-/** Entity names become file names and commonNames: letters, digits, `.`, `_`, `-`; `ca` is reserved. */
+/**
+ * Entity names become file names and commonNames: letters, digits, `.`, `_`, `-`.
+ * `ca` (private/ca.key) and `crl` (`pqvpn pki show crl`) are reserved.
+ */
 export function checkEntityName(name: string): void {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name) || name.includes('..')) {
     throw new PkiError(
@@ -55,7 +58,9 @@ export function checkEntityName(name: string): void {
       `invalid name '${name}': use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit`,
     );
   }
-  if (name.toLowerCase() === 'ca') throw new PkiError('PKI_BAD_NAME', `'${name}' is reserved for the CA`);
+  const lower = name.toLowerCase();
+  if (lower === 'ca') throw new PkiError('PKI_BAD_NAME', `'${name}' is reserved for the CA`);
+  if (lower === 'crl') throw new PkiError('PKI_BAD_NAME', `'${name}' is reserved (pqvpn pki show crl)`);
 }
 
 export function checkDays(days: number | undefined, what = 'days'): void {

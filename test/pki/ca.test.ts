@@ -226,7 +226,7 @@ describe('issueCertificate', () => {
 
   it('rejects names that are not safe file names, and the reserved name ca', async () => {
     await init();
-    for (const name of ['../evil', 'a/b', '', '.hidden', 'ca', 'CA', 'x'.repeat(65), 'a..b']) {
+    for (const name of ['../evil', 'a/b', '', '.hidden', 'ca', 'CA', 'crl', 'x'.repeat(65), 'a..b']) {
       expect(await codeOf(issueCertificate({ dir, profile: 'client', name, context: ctx() }))).toBe(
         'PKI_BAD_NAME',
       );
