@@ -378,8 +378,13 @@ export class ControlTransport {
     this.rto = Math.min(this.rto * 2, this.options.maxRtoMs);
   }
 
-  /** The level an ACK-only packet travels at: the highest both sides can read. */
-  private ackLevel(): Level | undefined {
+  /** Treats everything in flight as lost so the next `flush` resends it (e.g. with a new cookie token). */
+  retransmitNow(): void {
+    for (const [pn, p] of [...this.sent]) this.declareLost(pn, p);
+  }
+
+  /** The highest level both sides can read: where ACK-only packets and alerts travel. */
+  bestLevel(): Level | undefined {
     for (let l = LEVEL_COUNT - 1; l >= 0; l--)
       if (this.sendKeys[l] && this.peerHasLevel[l]) return l as Level;
     return undefined;
@@ -388,7 +393,7 @@ export class ControlTransport {
   /** Packs pending data and acknowledgements into datagrams (inner, before any tls-crypt wrap). */
   flush(now: number): Uint8Array[] {
     const out: Uint8Array[] = [];
-    const ackLevel = this.ackLevel();
+    const ackLevel = this.bestLevel();
     for (let l = 0; l < LEVEL_COUNT; l++) {
       const level = l as Level;
       const keys = this.sendKeys[level];

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { PUSH, runPair, typesOf } from './harness.js';
+import { baseClientConfig, baseServerOptions } from './helpers.js';
+
+describe('handshake over a clean network', () => {
+  it('certificate mode: both sides establish with the same data keys and the client gets the pushed options', () => {
+    const p = runPair({ seed: 1, client: baseClientConfig(), server: baseServerOptions() });
+    p.net.run({ until: 10_000 });
+    const c = p.eventsOf('client');
+    const s = p.eventsOf('server');
+    expect(typesOf(c)).toEqual(['keys-installed', 'established']);
+    expect(typesOf(s)).toEqual(['auth-needed', 'keys-installed', 'established']);
+    const ck = c[0] as Extract<(typeof c)[0], { type: 'keys-installed' }>;
+    const sk = s[1] as Extract<(typeof s)[0], { type: 'keys-installed' }>;
+    expect(ck.keys.send.key).toEqual(sk.keys.receive.key);
+    expect(ck.keys.receive.iv).toEqual(sk.keys.send.iv);
+    expect(ck.keys.send.key).not.toEqual(ck.keys.receive.key);
+    expect(c[1]).toMatchObject({
+      type: 'established',
+      keyId: 0,
+      peerId: 7,
+      pushOptions: PUSH,
+      peer: { commonName: 'vpn.example.org' },
+    });
+    expect(s[2]).toMatchObject({ type: 'established', peer: { commonName: 'alice' } });
+    expect(p.client.internalError).toBeUndefined();
+  });
+});
