@@ -87,7 +87,7 @@ export class DataSealer {
   readonly #nonce: Buffer;
   readonly #ivMid: number;
   readonly #ivLow: number;
-  readonly #opByte: number;
+  readonly #header: Buffer;
 
   constructor(direction: DirectionKey, keyId: number, peerId: number) {
     checkDirection(direction);
@@ -104,7 +104,11 @@ export class DataSealer {
     this.#nonce.set(direction.iv);
     this.#ivMid = this.#nonce.readUInt32BE(4);
     this.#ivLow = this.#nonce.readUInt32BE(8);
-    this.#opByte = (OPCODE_DATA << OPCODE_SHIFT) | keyId;
+    this.#header = Buffer.alloc(DATA_HEADER_LENGTH);
+    this.#header[0] = (OPCODE_DATA << OPCODE_SHIFT) | keyId;
+    this.#header[1] = peerId >>> 16;
+    this.#header[2] = (peerId >>> 8) & 0xff;
+    this.#header[3] = peerId & 0xff;
   }
 
   /**
@@ -114,22 +118,21 @@ export class DataSealer {
    */
   seal(counter: number, plaintext: Uint8Array): Buffer {
     const n = plaintext.length;
-    const out = Buffer.allocUnsafe(DATA_OVERHEAD + n);
     const hi = Math.floor(counter / TWO_32);
     const lo = counter >>> 0;
-    out[0] = this.#opByte;
-    out[1] = this.peerId >>> 16;
-    out[2] = (this.peerId >>> 8) & 0xff;
-    out[3] = this.peerId & 0xff;
-    out.writeUInt32BE(hi, COUNTER_OFFSET);
-    out.writeUInt32BE(lo, COUNTER_OFFSET + 4);
+    const header = this.#header; // byte 0 and the peer id were written once
+    header.writeUInt32BE(hi, COUNTER_OFFSET);
+    header.writeUInt32BE(lo, COUNTER_OFFSET + 4);
     const nonce = this.#nonce;
     nonce.writeUInt32BE((this.#ivMid ^ hi) >>> 0, 4);
     nonce.writeUInt32BE((this.#ivLow ^ lo) >>> 0, 8);
     const cipher = createCipheriv(GCM, this.#key, nonce, GCM_OPTIONS);
-    cipher.setAAD(out.subarray(0, DATA_HEADER_LENGTH));
-    out.set(cipher.update(plaintext), DATA_HEADER_LENGTH);
+    cipher.setAAD(header);
+    const ciphertext = cipher.update(plaintext);
     cipher.final();
+    const out = Buffer.allocUnsafe(DATA_OVERHEAD + n);
+    out.set(header, 0);
+    out.set(ciphertext, DATA_HEADER_LENGTH);
     out.set(cipher.getAuthTag(), DATA_HEADER_LENGTH + n);
     return out;
   }
