@@ -51,7 +51,7 @@ import {
   ZERO_HASH,
 } from './key-schedule.js';
 import { Label, SignatureContext } from './labels.js';
-import type { ExtraSecretOffer, HandshakeMessage, ServerHello } from './messages.js';
+import type { HandshakeMessage, ServerHello } from './messages.js';
 import { alertForCertificateFailure, matchesX509Name, signatureInput } from './peer-auth.js';
 import { RekeyingSession } from './rekey.js';
 import type { Epoch } from './session-core.js';
@@ -82,7 +82,6 @@ export class ClientSession extends RekeyingSession {
   private readonly acceptedSchemes: readonly SignatureScheme[];
   private step: ClientStep = 'idle';
   private kemKeys = new Map<number, KemKeyPair>();
-  private offer: ExtraSecretOffer | undefined;
   private extraSecret: Uint8Array | undefined;
   private suite: KemSuite | undefined;
   private clientAuth = 0;
@@ -119,7 +118,6 @@ export class ClientSession extends RekeyingSession {
       const epoch = this.newEpoch(0, 'initial', now, true);
       const init = initialSecrets(this.localSessionId);
       this.installKeys(epoch, Level.initial, trafficKeys(init.client), trafficKeys(init.server), true);
-      this.offer = offer;
       if (extra) this.extraSecret = Uint8Array.from(extra.secret);
       const kemOffers = this.offeredSuites.map((suite) => {
         const kp = this.crypto.kemKeygen(suite);
@@ -143,10 +141,10 @@ export class ClientSession extends RekeyingSession {
 
   protected override onCookieReply(_now: number, inner: Uint8Array): void {
     const epoch = this.epochs.get(0);
-    if (this.step !== 'wait-server-hello' || !epoch) return this.drop('unexpected-cookie-reply');
-    if (this.cookieReplies >= MAX_COOKIE_REPLIES) return this.drop('cookie-reply-limit');
+    if (this.step !== 'wait-server-hello' || !epoch) return void this.drop('unexpected-cookie-reply');
+    if (this.cookieReplies >= MAX_COOKIE_REPLIES) return void this.drop('cookie-reply-limit');
     const cookie = decodeCookieReply(inner, this.localSessionId);
-    if (!cookie) return this.drop('cookie-reply-invalid');
+    if (!cookie) return void this.drop('cookie-reply-invalid');
     this.cookieReplies++;
     epoch.transport.token = cookie;
     epoch.transport.retransmitNow();
@@ -181,10 +179,10 @@ export class ClientSession extends RekeyingSession {
         ) {
           return;
         }
-        return this.onEncryptedExtensions(now, epoch, m.clientAuth, m.clientSignatureSchemes, raw);
+        return void this.onEncryptedExtensions(now, epoch, m.clientAuth, m.clientSignatureSchemes, raw);
       case 'wait-certificate':
         if (!expect(MessageType.certificate, Level.handshake) || m.type !== MessageType.certificate) return;
-        return this.onCertificate(now, epoch, m.chain, raw);
+        return void this.onCertificate(now, epoch, m.chain, raw);
       case 'wait-certificate-verify':
         if (
           !expect(MessageType.certificateVerify, Level.handshake) ||
@@ -192,14 +190,14 @@ export class ClientSession extends RekeyingSession {
         ) {
           return;
         }
-        return this.onCertificateVerify(now, epoch, m.scheme, m.signature, raw);
+        return void this.onCertificateVerify(now, epoch, m.scheme, m.signature, raw);
       case 'wait-finished':
         if (!expect(MessageType.finished, Level.handshake) || m.type !== MessageType.finished) return;
-        return this.onServerFinished(now, epoch, m.verifyData, raw);
+        return void this.onServerFinished(now, epoch, m.verifyData, raw);
       case 'wait-result':
         if (!expect(MessageType.serverResult, Level.application) || m.type !== MessageType.serverResult)
           return;
-        return this.onServerResult(now, epoch, m.peerId, m.options);
+        return void this.onServerResult(now, epoch, m.peerId, m.options);
       default:
         this.fail(
           now,
@@ -212,7 +210,7 @@ export class ClientSession extends RekeyingSession {
 
   private onServerHello(now: number, epoch: Epoch, m: ServerHello, raw: Uint8Array): void {
     if (!SUPPORTED_VERSIONS.includes(m.version)) {
-      return this.fail(
+      return void this.fail(
         now,
         epoch,
         AlertCode.illegalParameter,
@@ -221,9 +219,14 @@ export class ClientSession extends RekeyingSession {
     }
     const suite = this.offeredSuites.find((s) => s.codePoint === m.kemSuite);
     if (!suite)
-      return this.fail(now, epoch, AlertCode.illegalParameter, 'server chose a KEM suite we did not offer');
+      return void this.fail(
+        now,
+        epoch,
+        AlertCode.illegalParameter,
+        'server chose a KEM suite we did not offer',
+      );
     if (!this.finishedMatches(m.sessionId, this.peerSessionId)) {
-      return this.fail(
+      return void this.fail(
         now,
         epoch,
         AlertCode.illegalParameter,
@@ -231,7 +234,7 @@ export class ClientSession extends RekeyingSession {
       );
     }
     if (m.extraUsed && !this.extraSecret) {
-      return this.fail(
+      return void this.fail(
         now,
         epoch,
         AlertCode.illegalParameter,
@@ -239,7 +242,7 @@ export class ClientSession extends RekeyingSession {
       );
     }
     if (!m.extraUsed && this.extraSecret && this.config.extraSecret?.mode === 'required') {
-      return this.fail(
+      return void this.fail(
         now,
         epoch,
         AlertCode.extraSecretUnavailable,
@@ -252,7 +255,7 @@ export class ClientSession extends RekeyingSession {
       this.kemKeys.get(suite.codePoint)!.secretKey,
     );
     this.wipeKemKeys();
-    if (!ss) return this.fail(now, epoch, AlertCode.illegalParameter, 'malformed KEM ciphertext');
+    if (!ss) return void this.fail(now, epoch, AlertCode.illegalParameter, 'malformed KEM ciphertext');
     epoch.transcript.add(raw);
     const hs = handshakeSecret(
       ZERO_HASH,
@@ -278,13 +281,23 @@ export class ClientSession extends RekeyingSession {
     raw: Uint8Array,
   ): void {
     if (clientAuth === 0)
-      return this.fail(now, epoch, AlertCode.illegalParameter, 'server requires no client authentication');
+      return void this.fail(
+        now,
+        epoch,
+        AlertCode.illegalParameter,
+        'server requires no client authentication',
+      );
     if (clientAuth & ClientAuth.certificate) {
       const id = this.config.identity;
       if (!id)
-        return this.fail(now, epoch, AlertCode.certificateRequired, 'server requires a client certificate');
+        return void this.fail(
+          now,
+          epoch,
+          AlertCode.certificateRequired,
+          'server requires a client certificate',
+        );
       if (!schemes.includes(signatureSchemeByName(id.scheme).codePoint)) {
-        return this.fail(
+        return void this.fail(
           now,
           epoch,
           AlertCode.handshakeFailure,
@@ -293,7 +306,7 @@ export class ClientSession extends RekeyingSession {
       }
     }
     if (clientAuth & ClientAuth.password && !this.config.credentials) {
-      return this.fail(
+      return void this.fail(
         now,
         epoch,
         AlertCode.handshakeFailure,
@@ -308,10 +321,15 @@ export class ClientSession extends RekeyingSession {
   private onCertificate(now: number, epoch: Epoch, chain: readonly Uint8Array[], raw: Uint8Array): void {
     const v = this.verifier.verify(chain, 'serverAuth', now);
     if (!v.ok)
-      return this.fail(now, epoch, alertForCertificateFailure(v.code), `server certificate: ${v.reason}`);
+      return void this.fail(
+        now,
+        epoch,
+        alertForCertificateFailure(v.code),
+        `server certificate: ${v.reason}`,
+      );
     const rule = this.config.verifyX509Name;
     if (rule && !matchesX509Name(v.commonName, rule)) {
-      return this.fail(
+      return void this.fail(
         now,
         epoch,
         AlertCode.badCertificate,
@@ -319,7 +337,7 @@ export class ClientSession extends RekeyingSession {
       );
     }
     if (!this.acceptedSchemes.includes(v.scheme)) {
-      return this.fail(
+      return void this.fail(
         now,
         epoch,
         AlertCode.badCertificate,
@@ -340,7 +358,7 @@ export class ClientSession extends RekeyingSession {
   ): void {
     const key = this.serverKey!;
     if (scheme !== key.scheme.codePoint) {
-      return this.fail(
+      return void this.fail(
         now,
         epoch,
         AlertCode.illegalParameter,
@@ -349,7 +367,7 @@ export class ClientSession extends RekeyingSession {
     }
     const input = signatureInput(SignatureContext.server, epoch.transcript.current());
     if (!this.crypto.verify(key.scheme, key.publicKey, input, signature)) {
-      return this.fail(
+      return void this.fail(
         now,
         epoch,
         AlertCode.decryptError,
@@ -362,7 +380,7 @@ export class ClientSession extends RekeyingSession {
 
   private onServerFinished(now: number, epoch: Epoch, verifyData: Uint8Array, raw: Uint8Array): void {
     if (!this.finishedMatches(finishedMac(this.hsServer!, epoch.transcript.current()), verifyData)) {
-      return this.fail(now, epoch, AlertCode.decryptError, 'server Finished does not verify');
+      return void this.fail(now, epoch, AlertCode.decryptError, 'server Finished does not verify');
     }
     epoch.transcript.add(raw);
     const h = epoch.transcript.current();
@@ -403,7 +421,7 @@ export class ClientSession extends RekeyingSession {
 
   private onServerResult(now: number, epoch: Epoch, peerId: number, options: readonly string[]): void {
     if (peerId === PEER_ID_UNASSIGNED) {
-      return this.fail(
+      return void this.fail(
         now,
         epoch,
         AlertCode.illegalParameter,

@@ -46,13 +46,7 @@ import {
   trafficKeys,
 } from './key-schedule.js';
 import { Label } from './labels.js';
-import {
-  type ExtraSecretOffer,
-  encodeMessage,
-  type HandshakeMessage,
-  type RekeyInit,
-  type RekeyResponse,
-} from './messages.js';
+import type { ExtraSecretOffer, HandshakeMessage, RekeyInit, RekeyResponse } from './messages.js';
 import { type Epoch, SessionCore } from './session-core.js';
 import { Transcript } from './transcript.js';
 import { type CommonSessionConfig, type ExtraSecretInput, extraModeName } from './types.js';
@@ -152,7 +146,7 @@ export abstract class RekeyingSession extends SessionCore {
   ): void {
     const s = this.rekeys.get(epoch.keyId);
     if (!s || level !== Level.handshake) {
-      return this.fail(
+      return void this.fail(
         now,
         epoch,
         AlertCode.unexpectedMessage,
@@ -173,16 +167,16 @@ export abstract class RekeyingSession extends SessionCore {
     switch (s.step) {
       case 'wait-init':
         if (m.type !== MessageType.rekeyInit) break;
-        return this.onRekeyInit(now, epoch, s, m, raw);
+        return void this.onRekeyInit(now, epoch, s, m, raw);
       case 'wait-response':
         if (m.type !== MessageType.rekeyResponse) break;
-        return this.onRekeyResponse(now, epoch, s, m, raw);
+        return void this.onRekeyResponse(now, epoch, s, m, raw);
       case 'wait-responder-finished':
         if (m.type !== MessageType.finished) break;
-        return this.onResponderFinished(now, epoch, s, m.verifyData, raw);
+        return void this.onResponderFinished(now, epoch, s, m.verifyData, raw);
       case 'wait-initiator-finished':
         if (m.type !== MessageType.finished) break;
-        return this.onInitiatorFinished(now, epoch, s, m.verifyData, raw);
+        return void this.onInitiatorFinished(now, epoch, s, m.verifyData, raw);
       case 'wait-extra':
       case 'done':
         break;
@@ -197,13 +191,13 @@ export abstract class RekeyingSession extends SessionCore {
 
   private onRekeyInit(now: number, epoch: Epoch, s: RekeyState, m: RekeyInit, raw: Uint8Array): void {
     if (m.kemSuite !== this.established!.suite.codePoint) {
-      return this.fail(now, epoch, AlertCode.illegalParameter, 'rekey must use the session KEM suite');
+      return void this.fail(now, epoch, AlertCode.illegalParameter, 'rekey must use the session KEM suite');
     }
     epoch.transcript.add(raw);
     s.offer = m.extra;
     const decision = this.decideExtra(m.extra);
     if (decision.kind === 'fail')
-      return this.fail(now, epoch, AlertCode.extraSecretUnavailable, decision.detail);
+      return void this.fail(now, epoch, AlertCode.extraSecretUnavailable, decision.detail);
     if (decision.kind === 'fetch') {
       s.step = 'wait-extra';
       s.pendingInit = m;
@@ -223,12 +217,12 @@ export abstract class RekeyingSession extends SessionCore {
   /** Routes a driver's extra secret to the rekey waiting for it (the server also has its initial epoch). */
   protected onRekeyExtraSecret(now: number, epoch: Epoch, secret: Uint8Array | undefined): void {
     const s = this.rekeys.get(epoch.keyId);
-    if (!s || s.step !== 'wait-extra' || !s.pendingInit) return;
+    if (s?.step !== 'wait-extra' || !s.pendingInit) return;
     if (!secret) {
       const required =
         this.common.extraSecret?.mode === 'required' || s.pendingInit.extra.mode === ExtraSecretMode.required;
       if (required)
-        return this.fail(
+        return void this.fail(
           now,
           epoch,
           AlertCode.extraSecretUnavailable,
@@ -248,7 +242,7 @@ export abstract class RekeyingSession extends SessionCore {
     const suite = this.established!.suite;
     const enc = this.crypto.kemEncapsulate(suite, m.keyShare);
     if (!enc)
-      return this.fail(now, epoch, AlertCode.illegalParameter, 'malformed KEM key share in RekeyInit');
+      return void this.fail(now, epoch, AlertCode.illegalParameter, 'malformed KEM key share in RekeyInit');
     delete s.pendingInit;
     this.sendMessage(epoch, Level.handshake, {
       type: MessageType.rekeyResponse,
@@ -271,7 +265,7 @@ export abstract class RekeyingSession extends SessionCore {
   private onRekeyResponse(now: number, epoch: Epoch, s: RekeyState, m: RekeyResponse, raw: Uint8Array): void {
     const suite = this.established!.suite;
     if (m.extraUsed && !s.extraSecret) {
-      return this.fail(
+      return void this.fail(
         now,
         epoch,
         AlertCode.illegalParameter,
@@ -279,7 +273,7 @@ export abstract class RekeyingSession extends SessionCore {
       );
     }
     if (!m.extraUsed && s.extraSecret && this.common.extraSecret?.mode === 'required') {
-      return this.fail(
+      return void this.fail(
         now,
         epoch,
         AlertCode.extraSecretUnavailable,
@@ -290,7 +284,12 @@ export abstract class RekeyingSession extends SessionCore {
     s.kemSecretKey!.fill(0);
     delete s.kemSecretKey;
     if (!ss)
-      return this.fail(now, epoch, AlertCode.illegalParameter, 'malformed KEM ciphertext in RekeyResponse');
+      return void this.fail(
+        now,
+        epoch,
+        AlertCode.illegalParameter,
+        'malformed KEM ciphertext in RekeyResponse',
+      );
     epoch.transcript.add(raw);
     this.deriveHandshake(epoch, s, ss, m.extraUsed ? s.extraSecret : undefined);
     ss.fill(0);
@@ -307,7 +306,7 @@ export abstract class RekeyingSession extends SessionCore {
   ): void {
     const theirs = this.role === 'client' ? s.hsServer! : s.hsClient!;
     if (!this.finishedMatches(finishedMac(theirs, epoch.transcript.current()), verifyData)) {
-      return this.fail(
+      return void this.fail(
         now,
         epoch,
         AlertCode.decryptError,
@@ -334,7 +333,7 @@ export abstract class RekeyingSession extends SessionCore {
   ): void {
     const theirs = this.role === 'client' ? s.hsServer! : s.hsClient!;
     if (!this.finishedMatches(finishedMac(theirs, epoch.transcript.current()), verifyData)) {
-      return this.fail(
+      return void this.fail(
         now,
         epoch,
         AlertCode.decryptError,

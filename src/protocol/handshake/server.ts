@@ -157,7 +157,7 @@ export class ServerSession extends RekeyingSession {
       this.password?.fill(0);
       this.password = undefined;
       if (!result.ok)
-        return this.fail(now, epoch, AlertCode.authFailed, `authentication failed: ${result.reason}`);
+        return void this.fail(now, epoch, AlertCode.authFailed, `authentication failed: ${result.reason}`);
       this.sendMessage(epoch, Level.application, {
         type: MessageType.serverResult,
         peerId: result.peerId,
@@ -200,35 +200,35 @@ export class ServerSession extends RekeyingSession {
         `unexpected message ${m.type} at level ${level} in ${this.step}`,
       );
     if (this.step === 'wait-client-hello') {
-      if (m.type !== MessageType.clientHello || level !== Level.initial) return unexpected();
-      return this.onClientHello(now, epoch, m, raw);
+      if (m.type !== MessageType.clientHello || level !== Level.initial) return void unexpected();
+      return void this.onClientHello(now, epoch, m, raw);
     }
-    if (level !== Level.handshake) return unexpected();
+    if (level !== Level.handshake) return void unexpected();
     switch (this.step) {
       case 'wait-client-certificate':
-        if (m.type !== MessageType.certificate) return unexpected();
-        return this.onClientCertificate(now, epoch, m.chain, raw);
+        if (m.type !== MessageType.certificate) return void unexpected();
+        return void this.onClientCertificate(now, epoch, m.chain, raw);
       case 'wait-client-certificate-verify':
-        if (m.type !== MessageType.certificateVerify) return unexpected();
-        return this.onClientCertificateVerify(now, epoch, m.scheme, m.signature, raw);
+        if (m.type !== MessageType.certificateVerify) return void unexpected();
+        return void this.onClientCertificateVerify(now, epoch, m.scheme, m.signature, raw);
       case 'wait-password':
-        if (m.type !== MessageType.passwordAuth) return unexpected();
+        if (m.type !== MessageType.passwordAuth) return void unexpected();
         this.username = m.username;
         this.password = m.password;
         epoch.transcript.add(raw);
         this.step = 'wait-client-finished';
         return;
       case 'wait-client-finished':
-        if (m.type !== MessageType.finished) return unexpected();
-        return this.onClientFinished(now, epoch, m.verifyData, raw);
+        if (m.type !== MessageType.finished) return void unexpected();
+        return void this.onClientFinished(now, epoch, m.verifyData, raw);
       default:
-        return unexpected();
+        return void unexpected();
     }
   }
 
   private onClientHello(now: number, epoch: Epoch, m: ClientHello, raw: Uint8Array): void {
     if (!this.finishedMatches(m.sessionId, this.peerSessionId)) {
-      return this.fail(
+      return void this.fail(
         now,
         epoch,
         AlertCode.illegalParameter,
@@ -237,7 +237,7 @@ export class ServerSession extends RekeyingSession {
     }
     const version = SUPPORTED_VERSIONS.find((v) => m.versions.includes(v));
     if (version === undefined) {
-      return this.fail(
+      return void this.fail(
         now,
         epoch,
         AlertCode.protocolVersion,
@@ -246,9 +246,9 @@ export class ServerSession extends RekeyingSession {
     }
     // The client's preference order decides among the suites both accept.
     const offer = m.kemOffers.find((o) => this.acceptedSuites.some((s) => s.codePoint === o.suite));
-    if (!offer) return this.fail(now, epoch, AlertCode.noCommonSuite, 'no common KEM suite');
+    if (!offer) return void this.fail(now, epoch, AlertCode.noCommonSuite, 'no common KEM suite');
     if (!m.signatureSchemes.includes(this.ownScheme.codePoint)) {
-      return this.fail(
+      return void this.fail(
         now,
         epoch,
         AlertCode.noCommonSuite,
@@ -256,7 +256,7 @@ export class ServerSession extends RekeyingSession {
       );
     }
     if (m.psk !== (this.config.psk !== undefined)) {
-      return this.fail(
+      return void this.fail(
         now,
         epoch,
         AlertCode.pskMismatch,
@@ -269,7 +269,7 @@ export class ServerSession extends RekeyingSession {
     epoch.transcript.add(raw);
     const decision = this.decideExtra(m.extra);
     if (decision.kind === 'fail')
-      return this.fail(now, epoch, AlertCode.extraSecretUnavailable, decision.detail);
+      return void this.fail(now, epoch, AlertCode.extraSecretUnavailable, decision.detail);
     if (decision.kind === 'fetch') {
       this.step = 'wait-extra';
       this.emit({
@@ -286,10 +286,15 @@ export class ServerSession extends RekeyingSession {
   }
 
   protected onExtraSecret(now: number, epoch: Epoch, secret: Uint8Array | undefined): void {
-    if (epoch.kind !== 'initial') return this.onRekeyExtraSecret(now, epoch, secret);
+    if (epoch.kind !== 'initial') return void this.onRekeyExtraSecret(now, epoch, secret);
     if (this.step !== 'wait-extra') throw new PqvpnError('SESSION_MISUSE', 'no extra secret is awaited');
     if (!secret && (this.config.extraSecret?.mode === 'required' || this.hello!.extra.mode === 2)) {
-      return this.fail(now, epoch, AlertCode.extraSecretUnavailable, 'the extra secret could not be fetched');
+      return void this.fail(
+        now,
+        epoch,
+        AlertCode.extraSecretUnavailable,
+        'the extra secret could not be fetched',
+      );
     }
     this.sendServerFlight(now, epoch, secret);
   }
@@ -298,7 +303,7 @@ export class ServerSession extends RekeyingSession {
     const suite = this.suite!;
     const offer = this.hello!.kemOffers.find((o) => o.suite === suite.codePoint)!;
     const enc = this.crypto.kemEncapsulate(suite, offer.keyShare);
-    if (!enc) return this.fail(now, epoch, AlertCode.illegalParameter, 'malformed KEM key share');
+    if (!enc) return void this.fail(now, epoch, AlertCode.illegalParameter, 'malformed KEM key share');
     this.sendMessage(epoch, Level.initial, {
       type: MessageType.serverHello,
       version: this.version,
@@ -357,9 +362,14 @@ export class ServerSession extends RekeyingSession {
   ): void {
     const v = this.verifier.verify(chain, 'clientAuth', now);
     if (!v.ok)
-      return this.fail(now, epoch, alertForCertificateFailure(v.code), `client certificate: ${v.reason}`);
+      return void this.fail(
+        now,
+        epoch,
+        alertForCertificateFailure(v.code),
+        `client certificate: ${v.reason}`,
+      );
     if (!this.clientSchemes.includes(v.scheme)) {
-      return this.fail(
+      return void this.fail(
         now,
         epoch,
         AlertCode.badCertificate,
@@ -380,7 +390,7 @@ export class ServerSession extends RekeyingSession {
   ): void {
     const key = this.clientKey!;
     if (scheme !== key.scheme.codePoint) {
-      return this.fail(
+      return void this.fail(
         now,
         epoch,
         AlertCode.illegalParameter,
@@ -389,7 +399,7 @@ export class ServerSession extends RekeyingSession {
     }
     const input = signatureInput(SignatureContext.client, epoch.transcript.current());
     if (!this.crypto.verify(key.scheme, key.publicKey, input, signature)) {
-      return this.fail(
+      return void this.fail(
         now,
         epoch,
         AlertCode.decryptError,
@@ -402,7 +412,7 @@ export class ServerSession extends RekeyingSession {
 
   private onClientFinished(now: number, epoch: Epoch, verifyData: Uint8Array, raw: Uint8Array): void {
     if (!this.finishedMatches(finishedMac(this.hsClient!, epoch.transcript.current()), verifyData)) {
-      return this.fail(now, epoch, AlertCode.decryptError, 'client Finished does not verify');
+      return void this.fail(now, epoch, AlertCode.decryptError, 'client Finished does not verify');
     }
     epoch.transcript.add(raw);
     const h = epoch.transcript.current();

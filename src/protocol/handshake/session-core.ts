@@ -438,16 +438,16 @@ export abstract class SessionCore {
     let inner: Uint8Array | undefined = datagram;
     if (this.tlsCrypt) {
       inner = tlsCryptUnwrap(this.tlsCrypt, this.direction(false), datagram);
-      if (!inner) return this.drop('tls-crypt-auth');
+      if (!inner) return void this.drop('tls-crypt-auth');
     }
     const op = opcodeOf(inner);
-    if (op === Opcode.cookieReply) return this.onCookieReply(now, inner);
-    if (op !== Opcode.control) return this.drop('unknown-opcode');
+    if (op === Opcode.cookieReply) return void this.onCookieReply(now, inner);
+    if (op !== Opcode.control) return void this.drop('unknown-opcode');
     let parsed: ParsedControlPacket;
     try {
       parsed = parseControlPacket(inner);
     } catch (e) {
-      if (e instanceof WireError) return this.drop('malformed');
+      if (e instanceof WireError) return void this.drop('malformed');
       throw e;
     }
     this.receivePacket(now, parsed, datagram.length);
@@ -458,26 +458,26 @@ export abstract class SessionCore {
     const toUs = constantTimeEqual(h.dstSessionId, this.localSessionId);
     const firstContact =
       this.role === 'server' && h.level === Level.initial && isZeroSessionId(h.dstSessionId);
-    if (!toUs && !firstContact) return this.drop('wrong-session');
+    if (!toUs && !firstContact) return void this.drop('wrong-session');
     if (!isZeroSessionId(this.peerSessionId) && !constantTimeEqual(h.srcSessionId, this.peerSessionId)) {
-      return this.drop('wrong-session');
+      return void this.drop('wrong-session');
     }
     let epoch = this.epochs.get(h.keyId);
     let fresh = false;
     if (!epoch) {
       epoch = this.peerRekeyEpoch(now, h.keyId);
-      if (!epoch) return this.drop('unknown-key-id');
+      if (!epoch) return void this.drop('unknown-key-id');
       fresh = true;
     }
     const outcome = epoch.transport.receive(parsed, size);
     if (fresh && outcome.kind !== 'accepted') this.epochs.delete(h.keyId);
     switch (outcome.kind) {
       case 'dropped':
-        return this.drop(outcome.reason);
+        return void this.drop(outcome.reason);
       case 'buffered':
-        return this.drop('buffered-awaiting-keys');
+        return void this.drop('buffered-awaiting-keys');
       case 'violation':
-        return this.fail(
+        return void this.fail(
           now,
           epoch,
           AlertCode.decodeError,
@@ -504,13 +504,13 @@ export abstract class SessionCore {
     try {
       message = decodeBody(m.type, m.body);
     } catch (e) {
-      if (e instanceof WireError) return this.fail(now, epoch, AlertCode.decodeError, e.message);
+      if (e instanceof WireError) return void this.fail(now, epoch, AlertCode.decodeError, e.message);
       throw e;
     }
     if (message.type === MessageType.alert) {
       if (this.phaseValue === 'closed') return;
       const name = ALERT_NAMES[message.code];
-      return this.enterClosed(now, name, 'peer', `peer sent alert ${name}`);
+      return void this.enterClosed(now, name, 'peer', `peer sent alert ${name}`);
     }
     if (epoch.kind === 'initial') this.onInitialMessage(now, epoch, message, m.level, m.raw);
     else this.onRekeyMessage(now, epoch, message, m.level, m.raw);
@@ -522,7 +522,7 @@ export abstract class SessionCore {
     if (this.phaseValue === 'closed') return;
     for (const e of this.epochs.values()) {
       if (!e.done && now >= e.startedAt + this.tunables.handshakeTimeoutMs) {
-        return this.enterClosed(
+        return void this.enterClosed(
           now,
           'HANDSHAKE_TIMEOUT',
           'local',

@@ -134,11 +134,26 @@ export function countingCrypto(inner: HandshakeCrypto): HandshakeCrypto & { coun
   return {
     counts,
     randomBytes: (n) => inner.randomBytes(n),
-    kemKeygen: (s) => (counts.kemKeygen++, inner.kemKeygen(s)),
-    kemEncapsulate: (s, pk) => (counts.encapsulate++, inner.kemEncapsulate(s, pk)),
-    kemDecapsulate: (s, ct, sk) => (counts.decapsulate++, inner.kemDecapsulate(s, ct, sk)),
-    sign: (s, sk, m) => (counts.sign++, inner.sign(s, sk, m)),
-    verify: (s, pk, m, sig) => (counts.verify++, inner.verify(s, pk, m, sig)),
+    kemKeygen: (s) => {
+      counts.kemKeygen++;
+      return inner.kemKeygen(s);
+    },
+    kemEncapsulate: (s, pk) => {
+      counts.encapsulate++;
+      return inner.kemEncapsulate(s, pk);
+    },
+    kemDecapsulate: (s, ct, sk) => {
+      counts.decapsulate++;
+      return inner.kemDecapsulate(s, ct, sk);
+    },
+    sign: (s, sk, m) => {
+      counts.sign++;
+      return inner.sign(s, sk, m);
+    },
+    verify: (s, pk, m, sig) => {
+      counts.verify++;
+      return inner.verify(s, pk, m, sig);
+    },
   };
 }
 
