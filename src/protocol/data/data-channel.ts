@@ -183,10 +183,13 @@ export class DataChannel {
   }
 
   /**
-   * Install keys from a completed handshake. `activate: true` (the responder's
-   * rule) sends under them at once; `false` (the initiator's rule) opens with
-   * them now and sends under them after `activateSendKey` or the first
-   * authentic packet under them. The bytes are copied; the caller wipes its own.
+   * Install keys from a completed handshake (the handshake's `keys-installed`
+   * event). `activate: true` — for the side that installs second, whose peer
+   * provably holds the keys — sends under them at once; `false` — for the side
+   * that installs first — opens with them now and sends under them after
+   * `activateSendKey` (the handshake's `keys-activated`) or the first authentic
+   * packet under them, whichever comes first. The bytes are copied; the caller
+   * wipes its own.
    */
   installKeys(now: number, material: DataKeyMaterial, options: { readonly activate: boolean }): void {
     this.#assertOpen();

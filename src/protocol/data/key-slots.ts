@@ -14,12 +14,13 @@
  *
  * Transitions (the rekey contract, docs/protocol-data-channel.md "Rekeying"):
  *
- * - `install(material, activate: true)`  — the responder's rule: the peer
- *   derived the key before we could (its final handshake message is what
- *   told us to install), so we send under it at once. The old current key
- *   (and any pending one) becomes retiring.
- * - `install(material, activate: false)` — the initiator's rule: the new key
- *   becomes pending; we keep sending under the old one.
+ * - `install(material, activate: true)`  — for the side that installs
+ *   second: the peer's final handshake message, which told us to install,
+ *   proves the peer already holds the key, so we send under it at once. The
+ *   old current key (and any pending one) becomes retiring.
+ * - `install(material, activate: false)` — for the side that installs first:
+ *   the new key becomes pending (it opens packets at once, so the peer may
+ *   switch whenever it likes); we keep sending under the old one.
  * - `activate(keyId)` — pending → current, old current → retiring. Called by
  *   the control plane when the peer proves it has the key (its handshake
  *   confirmation), and by the data channel itself when a packet authenticates
