@@ -292,7 +292,8 @@ function finalizeServer(
       "a server needs 'cert' and 'key': clients always check the server's certificate",
     );
   const verify = or(d.verifyClientCert, 'require', 'verify-client-cert');
-  const passwordCheck = d.passdb !== undefined || d.authUserPassVerify !== undefined;
+  // Given but invalid counts as given: its own error is already reported.
+  const passwordCheck = ctx.attempted.has('passdb') || ctx.attempted.has('auth-user-pass-verify');
   if (verify !== 'require' && !passwordCheck)
     ctx.error(
       'CONFIG_MISSING_REQUIRED',

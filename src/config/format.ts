@@ -39,6 +39,11 @@ class Printer {
     else this.line(name, [source.path, ...extra]);
   }
 
+  /** A line that is information only, so the output still parses to the same config. */
+  comment(text: string): void {
+    this.lines.push(`# ${text}`);
+  }
+
   section(title: string): void {
     this.lines.push('', `# ${title}`);
   }
@@ -111,13 +116,12 @@ function common(p: Printer, c: PqvpnConfig): void {
   p.section('Timers');
   if (c.keepalive) {
     p.line('keepalive', [c.keepalive.interval, c.keepalive.timeout]);
-    p.line('ping', [c.ping], 'from keepalive');
-    p.line('ping-restart', [c.pingRestart], 'from keepalive');
+    p.comment(`ping ${c.ping}, ping-restart ${c.pingRestart} (from keepalive)`);
   } else {
     p.line('ping', [c.ping]);
     p.line('ping-restart', [c.pingRestart]);
+    p.line('ping-exit', [c.pingExit]); // keepalive excludes ping-exit, so it is 0 there
   }
-  p.line('ping-exit', [c.pingExit]);
   p.flag('ping-timer-rem', c.pingTimerRem);
   if (c.inactive) p.line('inactive', [c.inactive.seconds, c.inactive.bytes]);
   p.line('reneg-sec', [c.renegSec]);
@@ -168,8 +172,10 @@ function server(p: Printer, c: ServerConfig): void {
   p.flag('username-as-common-name', c.usernameAsCommonName);
   if (c.clientConfigDir !== undefined) p.line('client-config-dir', [c.clientConfigDir]);
   p.flag('ccd-exclusive', c.ccdExclusive);
-  for (const option of c.push)
-    p.line('push', [option.text], option.origin === 'keepalive' ? 'from keepalive' : undefined);
+  for (const option of c.push) {
+    if (option.origin === 'keepalive') p.comment(`push ${quoteToken(option.text)} (from keepalive)`);
+    else p.line('push', [option.text]);
+  }
 }
 
 function client(p: Printer, c: ClientConfig): void {
