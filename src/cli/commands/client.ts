@@ -1,13 +1,8 @@
 import type { CommandModule } from 'yargs';
 import type { CommandIO } from '../io.js';
+import { tunnelCommand } from './tunnel-command.js';
 
-// Placeholder until the config module lands.
-export function clientCommand(_io: CommandIO): CommandModule {
-  return {
-    command: 'client',
-    describe: 'run a client',
-    handler: () => {
-      throw new Error('not written yet');
-    },
-  };
+/** `pqvpn client --config FILE [--directive value …]` */
+export function clientCommand(io: CommandIO): CommandModule {
+  return tunnelCommand(io, 'client');
 }

@@ -1,13 +1,8 @@
 import type { CommandModule } from 'yargs';
 import type { CommandIO } from '../io.js';
+import { tunnelCommand } from './tunnel-command.js';
 
-// Placeholder until the config module lands.
-export function serverCommand(_io: CommandIO): CommandModule {
-  return {
-    command: 'server',
-    describe: 'run a server',
-    handler: () => {
-      throw new Error('not written yet');
-    },
-  };
+/** `pqvpn server --config FILE [--directive value …]` */
+export function serverCommand(io: CommandIO): CommandModule {
+  return tunnelCommand(io, 'server');
 }
