@@ -50,7 +50,7 @@ export const securityDirectives: readonly DirectiveSpec[] = [
   supported({
     name: 'ca',
     synopsis: 'FILE',
-    summary: 'CA certificate(s) that issued the peer certificates (PEM; inline <ca> allowed).',
+    summary: 'CA certificate(s) that issued the peer certificates (PEM).',
     args: [1, 1],
     inline: true,
     apply: ([file = ''], ctx) => {
@@ -60,7 +60,7 @@ export const securityDirectives: readonly DirectiveSpec[] = [
   supported({
     name: 'cert',
     synopsis: 'FILE',
-    summary: 'This side’s certificate (PEM; inline <cert> allowed).',
+    summary: 'This side’s certificate (PEM).',
     args: [1, 1],
     inline: true,
     apply: ([file = ''], ctx) => {
@@ -70,7 +70,7 @@ export const securityDirectives: readonly DirectiveSpec[] = [
   supported({
     name: 'key',
     synopsis: 'FILE',
-    summary: 'This side’s private key (PKCS#8 PEM; keep it mode 0600; inline <key> allowed).',
+    summary: 'This side’s private key (PKCS#8 PEM; keep it mode 0600).',
     args: [1, 1],
     inline: true,
     apply: ([file = ''], ctx) => {
