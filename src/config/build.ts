@@ -306,13 +306,19 @@ function arityMessage(spec: DirectiveSpec, got: number): string {
   return `takes ${wanted} (${spec.name} ${spec.synopsis}), not ${got}`.replace(/ \)/, ')');
 }
 
+const CONTEXT_NAMES = {
+  server: 'server configs',
+  client: 'client configs',
+  ccd: 'client-config-dir files',
+} as const;
+
 function wrongModeMessage(spec: DirectiveSpec, mode: Mode): string {
   const where = mode === 'ccd' ? 'a client-config-dir file' : `a ${mode} config`;
   const allowed =
     spec.contexts.length === 0
       ? 'may only be pushed by a server'
-      : `belongs in ${spec.contexts.join(' or ')} configs`;
-  return `not valid in ${where}: it ${allowed}${spec.contextReason ? ` (${spec.contextReason})` : ''}`;
+      : `belongs in ${spec.contexts.map((c) => CONTEXT_NAMES[c]).join(' or ')}`;
+  return `not valid in ${where}: it ${allowed}${spec.contextReason ? `; ${spec.contextReason}` : ''}`;
 }
 
 /** Server or client, decided from the whole directive list before anything is applied. */

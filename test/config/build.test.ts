@@ -1,6 +1,10 @@
 import { inspect } from 'node:util';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { buildConfig, InvalidConfigError } from '../../src/config/build.js';
 import { InlineContent } from '../../src/config/model.js';
+import { parseConfigText } from '../../src/config/tokenizer.js';
+import { ConfigErrors } from '../../src/errors.js';
 import { build, CLIENT, client, errorCodes, FILE, problems, SERVER, server } from './helpers.js';
 
 describe('a minimal config', () => {
@@ -186,6 +190,7 @@ describe('warned and rejected OpenVPN directives', () => {
     expect(errors).toEqual([]);
     expect(warnings.map((w) => w.directive)).toEqual(['tls-auth', 'dh']);
     expect(errorCodes(`${CLIENT}<secret>\nKEY\n</secret>\n`)).toEqual(['CONFIG_REJECTED']);
+    expect(errorCodes(`${CLIENT}<connection>\nremote h2\n</connection>\n`)).toEqual(['CONFIG_REJECTED']);
   });
 });
 
@@ -257,5 +262,60 @@ describe('inline blocks', () => {
         overrides: [{ name: 'ca', args: ['[inline]'], location: { file: '(command line)', line: 0 } }],
       }),
     ).toEqual(['CONFIG_INLINE_MISSING']);
+  });
+});
+
+describe('robustness', () => {
+  it('any text either builds or fails with ConfigErrors, never a crash', () => {
+    const word = fc.constantFrom(
+      'client',
+      'server',
+      '10.8.0.0',
+      '255.255.255.0',
+      'remote',
+      'ca',
+      'ca.crt',
+      'push',
+      '"route 1.2.3.0 255.255.255.0"',
+      'keepalive',
+      '10',
+      '-1',
+      '<ca>',
+      '</ca>',
+      '[inline]',
+      'setenv',
+      'opt',
+      'verb',
+      '#',
+      ';',
+      '"',
+      "'",
+      '\\',
+      'dev',
+      'tap',
+      'qkd-kme',
+      'https://k',
+      'kem-suites',
+      'x-wing',
+      'route',
+      'cd',
+      '..',
+      'key',
+      '\u0000',
+      'management',
+      'unix',
+    );
+    const line = fc.array(word, { maxLength: 6 }).map((w) => w.join(' '));
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 12 }), (lines) => {
+        try {
+          const parsed = parseConfigText(lines.join('\n'), { file: 'f.ovpn', dir: '/nonexistent' });
+          buildConfig(parsed, { checkFiles: false });
+        } catch (e) {
+          expect(e instanceof ConfigErrors || e instanceof InvalidConfigError).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });

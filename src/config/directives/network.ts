@@ -36,7 +36,7 @@ export function parseProto(text: string): Proto {
 }
 
 const POINT_TO_POINT =
-  "pqvpn clients get their address from the server (pushed from its 'server' pool, or 'ifconfig-push' in a client-config-dir file); point-to-point 'ifconfig' setups are not supported";
+  "pqvpn clients get their address from the server: from its 'server' pool, or 'ifconfig-push' in a client-config-dir file; point-to-point 'ifconfig' setups are not supported";
 
 export const networkDirectives: readonly DirectiveSpec[] = [
   supported({
