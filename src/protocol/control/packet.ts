@@ -19,7 +19,8 @@
  * each direction of each key epoch numbers its packets from 0 across all
  * levels, and each level has its own key.
  *
- * The payload is a sequence of frames: ACK (0x01) and STREAM (0x02). Parsing
+ * The payload is a sequence of frames: PADDING (0x00), ACK (0x01) and STREAM
+ * (0x02). Parsing
  * is strict; `parseControlPacket` checks only the framing, and `open` is
  * the authentication: nothing in a control packet may be acted on before it
  * succeeds.
@@ -158,7 +159,9 @@ export type PacketRange = readonly [first: number, last: number];
 
 export type Frame =
   | { readonly type: 'ack'; readonly ranges: readonly PacketRange[] }
-  | { readonly type: 'stream'; readonly offset: number; readonly data: Uint8Array };
+  | { readonly type: 'stream'; readonly offset: number; readonly data: Uint8Array }
+  /** `length` zero bytes (each a one-byte PADDING frame, type 0x00). */
+  | { readonly type: 'padding'; readonly length: number };
 
 export const STREAM_FRAME_OVERHEAD = 1 + 4 + 2;
 export function ackFrameLength(ranges: number): number {
@@ -172,8 +175,10 @@ export function encodeFrames(frames: readonly Frame[]): Uint8Array {
       if (f.ranges.length < 1 || f.ranges.length > MAX_ACK_RANGES) throw new RangeError('ack: 1..16 ranges');
       w.u8(FrameType.ack).u8(f.ranges.length);
       for (const [first, last] of f.ranges) w.u32(first).u32(last);
-    } else {
+    } else if (f.type === 'stream') {
       w.u8(FrameType.stream).u32(f.offset).vector(2, f.data);
+    } else {
+      w.bytes(new Uint8Array(f.length));
     }
   }
   return w.finish();
@@ -181,7 +186,8 @@ export function encodeFrames(frames: readonly Frame[]): Uint8Array {
 
 /**
  * Strict frame decoding: ACK ranges must be well-formed, descending and
- * disjoint; at most one ACK frame per packet; at least one frame.
+ * disjoint; at most one ACK frame per packet; at least one frame that is not
+ * padding. PADDING bytes are dropped from the result.
  */
 export function decodeFrames(payload: Uint8Array): Frame[] {
   const r = new WireReader(payload);
@@ -189,6 +195,7 @@ export function decodeFrames(payload: Uint8Array): Frame[] {
   let sawAck = false;
   while (r.remaining > 0) {
     const t = r.u8('frame.type');
+    if (t === FrameType.padding) continue;
     if (t === FrameType.ack) {
       if (sawAck) throw new WireError('frame: two ACK frames');
       sawAck = true;

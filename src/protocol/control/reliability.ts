@@ -13,10 +13,9 @@
  * and the timeout doubles (1 s, 2 s, … up to 16 s), resetting when an ACK
  * shows progress.
  *
- * Receiving at a higher level implicitly acknowledges all our data at lower
- * levels: a peer only speaks at level L after it has processed everything we
- * sent below L (the ServerHello before Handshake packets, the server's whole
- * flight before the client's application-level packets).
+ * All acknowledgement is explicit: ACK-only packets travel at the highest
+ * level both sides hold keys for, so receiving a packet at some level says
+ * nothing about what the peer received at lower ones.
  *
  * Memory is bounded (docs/PROTOCOL.md §4.4): per level a receive stream holds
  * at most MAX_STREAM_BYTES_BY_LEVEL bytes and MAX_STREAM_GAPS out-of-order
@@ -83,6 +82,15 @@ export interface TransportOptions {
   readonly maxInFlight: number;
   /** False on a server until the client has proven its address. */
   readonly addressValidated: boolean;
+  /**
+   * Pad every Initial-level packet to the MTU (the client does, as QUIC clients
+   * pad to 1200 bytes): the server's anti-amplification budget grows by three
+   * times a full packet per client packet, and the path is proven to carry
+   * full-size datagrams.
+   */
+  readonly padInitial?: boolean;
+  /** Resend unacknowledged data at once when the peer retransmits data we already have (the server does). */
+  readonly answerProbes?: boolean;
 }
 
 export interface ReceivedMessage {
@@ -199,6 +207,15 @@ export class ControlTransport {
   private validated: boolean;
   private bytesReceived = 0;
   private bytesSent = 0;
+  private lastAckElicitingSend = Number.NEGATIVE_INFINITY;
+  private lastProbeAnswer = Number.NEGATIVE_INFINITY;
+  /**
+   * Keep the peer talking: with nothing in flight, resend our latest data
+   * every retransmission timeout. The client sets this until its handshake
+   * completes, so a server blocked by the anti-amplification limit always
+   * gets more bytes from it (RFC 9002 §6.2.2.1).
+   */
+  probing = false;
 
   constructor(options: TransportOptions) {
     this.options = options;
@@ -252,7 +269,7 @@ export class ControlTransport {
    * Processes one parsed control packet addressed to this epoch. `datagramLength`
    * (the size on the wire) feeds the anti-amplification budget.
    */
-  receive(packet: ParsedControlPacket, datagramLength: number): ReceiveOutcome {
+  receive(now: number, packet: ParsedControlPacket, datagramLength: number): ReceiveOutcome {
     const { level, packetNumber } = packet.header;
     const keys = this.receiveKeys[level];
     if (!keys) {
@@ -292,16 +309,23 @@ export class ControlTransport {
     if (this.receivedPackets.size > MAX_RECEIVED_RANGES) this.receivedPackets.mergeLowest();
     this.peerHasLevel[level] = true;
     if (level >= Level.handshake) this.validated = true;
-    for (let l = 0; l < level; l++) this.ackAll(l as Level);
     let ackEliciting = false;
+    let newData = false;
     for (const f of frames) {
       if (f.type === 'ack') this.onAck(f.ranges);
-      else {
+      else if (f.type === 'stream') {
         ackEliciting = true;
+        if (!stream.received.covers(f.offset, f.offset + f.data.length)) newData = true;
         stream.write(f.offset, f.data);
       }
     }
     if (ackEliciting) this.ackPending = true;
+    // Only old data: the peer's retransmission timer fired, so it is missing something of ours. Resend
+    // now (server only, at most once per timeout: the client never answers a probe with a probe).
+    if (ackEliciting && !newData && this.options.answerProbes && now - this.lastProbeAnswer >= this.rto) {
+      this.lastProbeAnswer = now;
+      this.retransmitNow();
+    }
     return this.extractMessages(level);
   }
 
@@ -325,17 +349,6 @@ export class ControlTransport {
       messages.push({ level, type, body: raw.subarray(MESSAGE_HEADER_LENGTH), raw });
     }
     return { kind: 'accepted', messages };
-  }
-
-  private ackAll(level: Level): void {
-    const s = this.send[level]!;
-    if (s.length === 0 || s.allAcked()) return;
-    s.acked.add(0, s.length);
-    s.pending.remove(0, s.length);
-    for (const [pn, p] of this.sent) {
-      if (p.segments.every((seg) => this.send[seg.level]!.acked.covers(seg.start, seg.end)))
-        this.sent.delete(pn);
-    }
   }
 
   private onAck(ranges: readonly PacketRange[]): void {
@@ -368,14 +381,32 @@ export class ControlTransport {
   nextDeadline(): number {
     let oldest = Number.POSITIVE_INFINITY;
     for (const p of this.sent.values()) oldest = Math.min(oldest, p.sentAt);
+    if (
+      oldest === Number.POSITIVE_INFINITY &&
+      this.probing &&
+      this.lastAckElicitingSend > Number.NEGATIVE_INFINITY
+    ) {
+      oldest = this.lastAckElicitingSend;
+    }
     return oldest === Number.POSITIVE_INFINITY ? oldest : oldest + this.rto;
   }
 
   /** Retransmission timeout: everything outstanding is lost; back off. Call `flush` afterwards. */
   onTimer(now: number): void {
     if (now < this.nextDeadline()) return;
+    if (this.sent.size === 0 && this.probing) this.queueProbe();
     for (const [pn, p] of [...this.sent]) this.declareLost(pn, p);
     this.rto = Math.min(this.rto * 2, this.options.maxRtoMs);
+  }
+
+  /** Re-sends (up to one packet of) our most recent data at the highest level that has any. */
+  private queueProbe(): void {
+    for (let l = LEVEL_COUNT - 1; l >= 0; l--) {
+      const s = this.send[l]!;
+      if (s.length === 0 || !this.sendKeys[l]) continue;
+      s.pending.add(Math.max(0, s.length - (this.options.mtu - 100)), s.length);
+      return;
+    }
   }
 
   /** Treats everything in flight as lost so the next `flush` resends it (e.g. with a new cookie token). */
@@ -434,6 +465,8 @@ export class ControlTransport {
           packetNumber: this.nextPacketNumber,
           token,
         };
+        if (level === Level.initial && this.options.padInitial && space > 0)
+          frames.push({ type: 'padding', length: space });
         const datagram = sealControlPacket(header, encodeFrames(frames), keys);
         const size = datagram.length + this.options.wrapOverhead;
         if (!this.validated && this.bytesSent + size > AMPLIFICATION_FACTOR * this.bytesReceived) {
@@ -444,7 +477,10 @@ export class ControlTransport {
         this.nextPacketNumber++;
         this.bytesSent += size;
         if (wantAck) this.ackPending = false;
-        if (segments.length > 0) this.sent.set(header.packetNumber, { sentAt: now, segments });
+        if (segments.length > 0) {
+          this.sent.set(header.packetNumber, { sentAt: now, segments });
+          this.lastAckElicitingSend = now;
+        }
         out.push(datagram);
       }
     }

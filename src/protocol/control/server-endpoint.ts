@@ -46,7 +46,7 @@ interface Entry {
   readonly session: ServerSession;
   readonly id: string;
   address: string;
-  halfOpenKey: string | undefined;
+  readonly clientKey: string;
   deadline: number;
 }
 
@@ -58,7 +58,8 @@ export class ServerEndpoint {
   private readonly options: ServerEndpointOptions;
   private readonly deps: ServerDependencies;
   private readonly sessions = new Map<string, Entry>();
-  private readonly halfOpen = new Map<string, Entry>();
+  /** (address, client session id) → session, for Initial packets sent before the client knows our id. */
+  private readonly byClient = new Map<string, Entry>();
 
   constructor(
     options: ServerEndpointOptions,
@@ -116,7 +117,7 @@ export class ServerEndpoint {
       }
       case 'initial': {
         const key = `${from}|${toHex(v.clientSessionId)}`;
-        let e = this.halfOpen.get(key);
+        let e = this.byClient.get(key);
         if (!e) {
           if (this.halfOpenCount >= (this.options.maxHalfOpen ?? 4096)) {
             this.count('drop:half-open-limit');
@@ -127,9 +128,9 @@ export class ServerEndpoint {
             clientSessionId: v.clientSessionId,
             addressValidated: v.addressValidated,
           });
-          e = { session, id: toHex(session.localSessionId), address: from, halfOpenKey: key, deadline: now };
+          e = { session, id: toHex(session.localSessionId), address: from, clientKey: key, deadline: now };
           this.sessions.set(e.id, e);
-          this.halfOpen.set(key, e);
+          this.byClient.set(key, e);
           this.count('session-created');
         }
         return this.finish(now, this.route(e, e.session.receive(now, datagram)));
@@ -179,10 +180,6 @@ export class ServerEndpoint {
       else if (a.type === 'timer') e.deadline = a.at;
       else out.push({ ...a, session: e.id, address: e.address });
     }
-    if (!e.session.halfOpen && e.halfOpenKey) {
-      this.halfOpen.delete(e.halfOpenKey);
-      e.halfOpenKey = undefined;
-    }
     return out;
   }
 
@@ -192,7 +189,7 @@ export class ServerEndpoint {
     for (const [id, e] of this.sessions) {
       if (e.session.isFinished(now)) {
         this.sessions.delete(id);
-        if (e.halfOpenKey) this.halfOpen.delete(e.halfOpenKey);
+        this.byClient.delete(e.clientKey);
         continue;
       }
       at = Math.min(at, e.deadline);

@@ -118,6 +118,7 @@ export class ClientSession extends RekeyingSession {
       const epoch = this.newEpoch(0, 'initial', now, true);
       const init = initialSecrets(this.localSessionId);
       this.installKeys(epoch, Level.initial, trafficKeys(init.client), trafficKeys(init.server), true);
+      epoch.transport.probing = true; // until established: never leave a server blocked by its amplification limit
       if (extra) this.extraSecret = Uint8Array.from(extra.secret);
       const kemOffers = this.offeredSuites.map((suite) => {
         const kp = this.crypto.kemKeygen(suite);
@@ -432,6 +433,7 @@ export class ClientSession extends RekeyingSession {
     this.pendingRekeySecret = undefined;
     this.step = 'done';
     epoch.done = true;
+    epoch.transport.probing = false;
     this.phaseValue = 'established';
     this.promote(now, epoch);
     this.emit({ type: 'keys-installed', keys: this.pendingData!, sending: true });

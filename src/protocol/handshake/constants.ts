@@ -37,6 +37,7 @@ export const LEVEL_COUNT = 3;
 
 /** Frame types inside a control packet's protected payload. */
 export const FrameType = {
+  padding: 0x00,
   ack: 0x01,
   stream: 0x02,
 } as const;
@@ -159,9 +160,12 @@ export type ExtraSecretMode = (typeof ExtraSecretMode)[keyof typeof ExtraSecretM
 export const DEFAULT_CONTROL_MTU = 1250;
 /** Smallest control MTU accepted in configuration. */
 export const MIN_CONTROL_MTU = 256;
-/** First retransmission timeout; doubles per retransmission (RFC 9147 §5.8.2 uses 1 s). */
+/**
+ * First retransmission timeout; doubles per retransmission up to MAX_RTO_MS (RFC 9147 §5.8.2 uses 1 s;
+ * the low cap keeps a lossy handshake well inside the 60 s hand-window — handshakes are a few packets).
+ */
 export const DEFAULT_INITIAL_RTO_MS = 1_000;
-export const MAX_RTO_MS = 16_000;
+export const MAX_RTO_MS = 4_000;
 /** A handshake (initial or rekey) that has not completed after this long fails (OpenVPN hand-window). */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 60_000;
 /** How long a closed session keeps answering (acknowledging, repeating its alert). */

@@ -258,6 +258,8 @@ export abstract class SessionCore {
       maxRtoMs: this.tunables.maxRtoMs,
       maxInFlight: this.tunables.maxInFlight,
       addressValidated,
+      padInitial: this.role === 'client',
+      answerProbes: this.role === 'server',
     });
     t.peerSessionId = this.peerSessionId;
     return t;
@@ -469,7 +471,7 @@ export abstract class SessionCore {
       if (!epoch) return void this.drop('unknown-key-id');
       fresh = true;
     }
-    const outcome = epoch.transport.receive(parsed, size);
+    const outcome = epoch.transport.receive(now, parsed, size);
     if (fresh && outcome.kind !== 'accepted') this.epochs.delete(h.keyId);
     switch (outcome.kind) {
       case 'dropped':

@@ -54,7 +54,7 @@ function exchange(a: ControlTransport, b: ControlTransport, seed: number, loss: 
       const p = inflight.shift()!;
       now = p.at;
       const t = p.to === 'a' ? a : b;
-      const r = t.receive(parseControlPacket(p.d), p.d.length);
+      const r = t.receive(now, parseControlPacket(p.d), p.d.length);
       if (r.kind === 'accepted') got[p.to].push(...r.messages);
       sendAll(p.to, t.flush(now));
     } else {
@@ -120,15 +120,15 @@ describe('ControlTransport', () => {
     a.queue(Level.initial, small);
     const [d] = a.flush(0);
     const p = parseControlPacket(d!);
-    expect(b.receive(p, d!.length).kind).toBe('accepted');
-    expect(b.receive(p, d!.length)).toEqual({ kind: 'dropped', reason: 'duplicate' });
+    expect(b.receive(0, p, d!.length).kind).toBe('accepted');
+    expect(b.receive(0, p, d!.length)).toEqual({ kind: 'dropped', reason: 'duplicate' });
     const { a: a2, b: b2 } = pair(1250);
     // 40 KB of initial-level data exceeds the 32 KB initial stream limit.
     a2.queue(
       Level.initial,
       encodeMessage({ type: MessageType.certificate, chain: [new Uint8Array(40_000)] }),
     );
-    const outcomes = a2.flush(0).map((x) => b2.receive(parseControlPacket(x), x.length));
+    const outcomes = a2.flush(0).map((x) => b2.receive(0, parseControlPacket(x), x.length));
     expect(outcomes.some((o) => o.kind === 'dropped' && o.reason === 'stream-limit')).toBe(true);
   });
 
@@ -136,18 +136,18 @@ describe('ControlTransport', () => {
     const { a, b } = pair();
     a.queue(Level.handshake, Uint8Array.of(99, 0, 0, 1, 0));
     const [d] = a.flush(0);
-    expect(b.receive(parseControlPacket(d!), d!.length)).toMatchObject({ kind: 'violation' });
+    expect(b.receive(0, parseControlPacket(d!), d!.length)).toMatchObject({ kind: 'violation' });
     const { a: a2, b: b2 } = pair();
     a2.queue(Level.handshake, Uint8Array.of(MessageType.finished, 0, 0, 49));
     const [d2] = a2.flush(0);
-    expect(b2.receive(parseControlPacket(d2!), d2!.length)).toMatchObject({ kind: 'violation' });
+    expect(b2.receive(0, parseControlPacket(d2!), d2!.length)).toMatchObject({ kind: 'violation' });
   });
 
   it('limits an unvalidated sender to three times the bytes received', () => {
     const { a, b } = pair(1250, false);
     a.queue(Level.initial, small);
     const [d] = a.flush(0);
-    b.receive(parseControlPacket(d!), d!.length);
+    b.receive(0, parseControlPacket(d!), d!.length);
     b.queue(Level.handshake, big);
     const out = b.flush(0);
     const sent = out.reduce((n, x) => n + x.length, 0);
@@ -163,14 +163,14 @@ describe('ControlTransport', () => {
     const outcomes: string[] = [];
     // deliver every other packet: each opens a gap
     for (let i = 1; i < ds.length; i += 2) {
-      const r = b.receive(parseControlPacket(ds[i]!), ds[i]!.length);
+      const r = b.receive(0, parseControlPacket(ds[i]!), ds[i]!.length);
       outcomes.push(r.kind === 'dropped' ? r.reason : r.kind);
     }
     expect(outcomes.slice(0, 64).every((o) => o === 'accepted')).toBe(true);
     expect(outcomes.slice(64).every((o) => o === 'too-many-gaps')).toBe(true);
     expect(b.memoryFootprint()).toBeLessThan(100 * 2 * 64 + 4096);
     // the refused packets were not acknowledged: their data is still outstanding at the sender
-    for (const d of b.flush(0)) a.receive(parseControlPacket(d), d.length);
+    for (const d of b.flush(0)) a.receive(0, parseControlPacket(d), d.length);
     expect(a.allAcked()).toBe(false);
   });
 });
