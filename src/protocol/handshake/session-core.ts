@@ -107,6 +107,14 @@ export interface Epoch {
   /** Waiting for the driver (auth result, extra secret): handshake timeout still applies. */
 }
 
+/**
+ * Handshake-level packets from the right session that fail authentication,
+ * with none ever passing, before we conclude the keys differ.
+ */
+const KEY_MISMATCH_THRESHOLD = 4;
+const KEY_MISMATCH_DETAIL =
+  'handshake packets from the peer do not authenticate: the pre-shared key or extra secret differs';
+
 export type ExtraDecision =
   | { readonly kind: 'none' }
   | { readonly kind: 'fetch' }
@@ -475,7 +483,24 @@ export abstract class SessionCore {
     if (fresh && outcome.kind !== 'accepted') this.epochs.delete(h.keyId);
     switch (outcome.kind) {
       case 'dropped':
-        return void this.drop(outcome.reason);
+        this.drop(outcome.reason);
+        if (
+          outcome.reason === 'auth-failed' &&
+          epoch.kind === 'initial' &&
+          !epoch.done &&
+          h.level !== Level.initial &&
+          epoch.transport.keyMismatchEvidence(h.level) >= KEY_MISMATCH_THRESHOLD
+        ) {
+          // Both sides hold different handshake keys: tell the peer where it can still read (Initial).
+          if (epoch.transport.hasKeys(Level.initial)) {
+            epoch.transport.queue(
+              Level.initial,
+              encodeMessage({ type: MessageType.alert, code: AlertCode.decryptError }),
+            );
+          }
+          this.enterClosed(now, ALERT_NAMES[AlertCode.decryptError], 'local', KEY_MISMATCH_DETAIL);
+        }
+        return;
       case 'buffered':
         return void this.drop('buffered-awaiting-keys');
       case 'violation':
