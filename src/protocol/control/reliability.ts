@@ -209,8 +209,6 @@ export class ControlTransport {
   private bytesSent = 0;
   private lastAckElicitingSend = Number.NEGATIVE_INFINITY;
   private lastProbeAnswer = Number.NEGATIVE_INFINITY;
-  private readonly accepted = [0, 0, 0];
-  private readonly authFailures = [0, 0, 0];
   /**
    * Keep the peer talking: with nothing in flight, resend our latest data
    * every retransmission timeout. The client sets this until its handshake
@@ -284,10 +282,7 @@ export class ControlTransport {
       return { kind: 'buffered' };
     }
     const payload = openControlPacket(packet, keys);
-    if (!payload) {
-      this.authFailures[level]!++;
-      return { kind: 'dropped', reason: 'auth-failed' };
-    }
+    if (!payload) return { kind: 'dropped', reason: 'auth-failed' };
     if (this.receivedPackets.has(packetNumber)) return { kind: 'dropped', reason: 'duplicate' };
     let frames: Frame[];
     try {
@@ -310,7 +305,6 @@ export class ControlTransport {
 
     // Accepted: from here on the packet changes state.
     this.bytesReceived += datagramLength;
-    this.accepted[level]!++;
     this.receivedPackets.add(packetNumber, packetNumber + 1);
     if (this.receivedPackets.size > MAX_RECEIVED_RANGES) this.receivedPackets.mergeLowest();
     this.peerHasLevel[level] = true;
@@ -491,14 +485,6 @@ export class ControlTransport {
       }
     }
     return out;
-  }
-
-  /**
-   * Packets at `level` that failed authentication while none has ever passed:
-   * the two sides derived different keys (a different PSK or extra secret).
-   */
-  keyMismatchEvidence(level: Level): number {
-    return this.accepted[level] === 0 ? this.authFailures[level]! : 0;
   }
 
   /** Diagnostics for tests and logs. */

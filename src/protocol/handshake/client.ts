@@ -46,6 +46,7 @@ import {
   finishedMac,
   handshakeSecret,
   initialSecrets,
+  keyCheck,
   masterSecret,
   trafficKeys,
   ZERO_HASH,
@@ -257,13 +258,22 @@ export class ClientSession extends RekeyingSession {
     );
     this.wipeKemKeys();
     if (!ss) return void this.fail(now, epoch, AlertCode.illegalParameter, 'malformed KEM ciphertext');
-    epoch.transcript.add(raw);
     const hs = handshakeSecret(
       ZERO_HASH,
       combineSecrets(ss, m.extraUsed ? this.extraSecret : undefined, this.config.psk),
     );
     ss.fill(0);
     this.extraSecret?.fill(0);
+    if (!this.finishedMatches(keyCheck(hs, epoch.transcript.current()), m.keyCheck)) {
+      hs.fill(0);
+      return void this.fail(
+        now,
+        epoch,
+        AlertCode.decryptError,
+        'ServerHello key check failed: the pre-shared key or extra secret differs (or the ServerHello was altered)',
+      );
+    }
+    epoch.transcript.add(raw);
     const h = epoch.transcript.current();
     this.hsClient = deriveSecret(hs, Label.clientHandshakeTraffic, h);
     this.hsServer = deriveSecret(hs, Label.serverHandshakeTraffic, h);

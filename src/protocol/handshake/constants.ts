@@ -59,6 +59,8 @@ export const MessageType = {
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
 export const SESSION_ID_LENGTH = 8;
+/** ServerHello.key_check length. */
+export const KEY_CHECK_LENGTH = 16;
 export const RANDOM_LENGTH = 32;
 /** SHA-384. */
 export const HASH_LENGTH = 48;

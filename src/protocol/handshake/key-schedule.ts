@@ -38,7 +38,7 @@
  */
 
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { AEAD_IV_LENGTH, AEAD_KEY_LENGTH, HASH_LENGTH } from './constants.js';
+import { AEAD_IV_LENGTH, AEAD_KEY_LENGTH, HASH_LENGTH, KEY_CHECK_LENGTH } from './constants.js';
 import { INITIAL_SALT_INPUT, LABEL_PREFIX, Label } from './labels.js';
 import { WireWriter } from './wire.js';
 
@@ -115,6 +115,16 @@ const EMPTY_HASH = sha384(new Uint8Array(0));
 export function handshakeSecret(chain: Uint8Array, combined: Uint8Array): Uint8Array {
   const early = hkdfExtract(ZERO_HASH, chain);
   return hkdfExtract(deriveSecret(early, Label.derived, EMPTY_HASH), combined);
+}
+
+/**
+ * ServerHello.key_check = HKDF-Expand-Label(handshake_secret, "key check", Hash(ClientHello), 16).
+ * Lets the client tell "the PSK or extra secret differs" (an alert it can still send
+ * at the Initial level) from packet loss, instead of failing to decrypt everything.
+ * It reveals nothing useful: handshake_secret depends on the KEM shared secret.
+ */
+export function keyCheck(handshake: Uint8Array, clientHelloHash: Uint8Array): Uint8Array {
+  return expandLabel(handshake, Label.keyCheck, clientHelloHash, KEY_CHECK_LENGTH);
 }
 
 export function masterSecret(handshake: Uint8Array): Uint8Array {

@@ -23,6 +23,8 @@ export const Label = {
   serverHandshakeTraffic: 's hs traffic',
   clientAppTraffic: 'c ap traffic',
   serverAppTraffic: 's ap traffic',
+  /** ServerHello.key_check: early detection of a PSK or extra-secret mismatch (context: hash of ClientHello). */
+  keyCheck: 'key check',
   /** Secret from which both directions' data keys for one key id are expanded. */
   data: 'data',
   /** Chains one key epoch to the next (the role of TLS's resumption_master_secret). */

@@ -19,6 +19,7 @@ import {
   ExtraSecretMode,
   HASH_LENGTH,
   isAlertCode,
+  KEY_CHECK_LENGTH,
   MAX_MESSAGE_LENGTH,
   MESSAGE_HEADER_LENGTH,
   MessageType,
@@ -70,6 +71,8 @@ export interface ServerHello {
   readonly kemSuite: number;
   readonly kemCipherText: Uint8Array;
   readonly extraUsed: boolean;
+  /** Proves the server derived the same handshake secret (same PSK and extra secret); see key-schedule.ts. */
+  readonly keyCheck: Uint8Array;
   readonly extensions: Uint8Array;
 }
 
@@ -228,8 +231,8 @@ export function encodeBody(m: HandshakeMessage): Uint8Array {
       w.u16(m.version).bytes(fixed(m.sessionId, SESSION_ID_LENGTH)).bytes(fixed(m.random, RANDOM_LENGTH));
       w.u16(m.kemSuite)
         .vector(2, m.kemCipherText)
-        .u8(m.extraUsed ? 1 : 0)
-        .vector(2, m.extensions);
+        .u8(m.extraUsed ? 1 : 0);
+      w.bytes(fixed(m.keyCheck, KEY_CHECK_LENGTH)).vector(2, m.extensions);
       break;
     case MessageType.encryptedExtensions:
       w.u8(m.clientAuth);
@@ -328,6 +331,7 @@ export function decodeBody(type: MessageType, body: Uint8Array): HandshakeMessag
         kemSuite: r.u16('server_hello.kem_suite'),
         kemCipherText: r.vector(2, 'server_hello.kem_ciphertext', 1, MAX_KEY_SHARE).slice(),
         extraUsed: readBool(r, 'server_hello.extra_used'),
+        keyCheck: r.bytesN(KEY_CHECK_LENGTH, 'server_hello.key_check').slice(),
         extensions: r.vector(2, 'server_hello.extensions', 0, MAX_EXTENSIONS).slice(),
       };
       break;

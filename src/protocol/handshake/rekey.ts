@@ -131,10 +131,14 @@ export abstract class RekeyingSession extends SessionCore {
   protected peerRekeyEpoch(now: number, keyId: number): Epoch | undefined {
     if (this.phaseValue !== 'established' || !this.established) return undefined;
     if (keyId !== nextKeyId(this.currentKeyId) || this.rekeyInProgress()) return undefined;
-    this.retirePrevious();
     const epoch = this.rekeyEpoch(now, keyId);
     this.rekeys.set(keyId, { role: 'responder', step: 'wait-init', chain: this.established.rekeySecret });
     return epoch;
+  }
+
+  protected override abandonEpoch(keyId: number): void {
+    super.abandonEpoch(keyId);
+    this.rekeys.delete(keyId);
   }
 
   protected onRekeyMessage(
@@ -193,6 +197,7 @@ export abstract class RekeyingSession extends SessionCore {
     if (m.kemSuite !== this.established!.suite.codePoint) {
       return void this.fail(now, epoch, AlertCode.illegalParameter, 'rekey must use the session KEM suite');
     }
+    this.retirePrevious(); // at most two epochs: the current one and this one
     epoch.transcript.add(raw);
     s.offer = m.extra;
     const decision = this.decideExtra(m.extra);

@@ -41,6 +41,7 @@ import {
   finishedMac,
   handshakeSecret,
   initialSecrets,
+  keyCheck,
   masterSecret,
   trafficKeys,
   ZERO_HASH,
@@ -304,6 +305,8 @@ export class ServerSession extends RekeyingSession {
     const offer = this.hello!.kemOffers.find((o) => o.suite === suite.codePoint)!;
     const enc = this.crypto.kemEncapsulate(suite, offer.keyShare);
     if (!enc) return void this.fail(now, epoch, AlertCode.illegalParameter, 'malformed KEM key share');
+    const hs = handshakeSecret(ZERO_HASH, combineSecrets(enc.sharedSecret, extra, this.config.psk));
+    enc.sharedSecret.fill(0);
     this.sendMessage(epoch, Level.initial, {
       type: MessageType.serverHello,
       version: this.version,
@@ -312,10 +315,9 @@ export class ServerSession extends RekeyingSession {
       kemSuite: suite.codePoint,
       kemCipherText: enc.cipherText,
       extraUsed: extra !== undefined,
+      keyCheck: keyCheck(hs, epoch.transcript.current()),
       extensions: new Uint8Array(0),
     });
-    const hs = handshakeSecret(ZERO_HASH, combineSecrets(enc.sharedSecret, extra, this.config.psk));
-    enc.sharedSecret.fill(0);
     const h = epoch.transcript.current();
     this.hsClient = deriveSecret(hs, Label.clientHandshakeTraffic, h);
     this.hsServer = deriveSecret(hs, Label.serverHandshakeTraffic, h);

@@ -107,14 +107,6 @@ export interface Epoch {
   /** Waiting for the driver (auth result, extra secret): handshake timeout still applies. */
 }
 
-/**
- * Handshake-level packets from the right session that fail authentication,
- * with none ever passing, before we conclude the keys differ.
- */
-const KEY_MISMATCH_THRESHOLD = 4;
-const KEY_MISMATCH_DETAIL =
-  'handshake packets from the peer do not authenticate: the pre-shared key or extra secret differs';
-
 export type ExtraDecision =
   | { readonly kind: 'none' }
   | { readonly kind: 'fetch' }
@@ -244,6 +236,10 @@ export abstract class SessionCore {
   protected abstract peerRekeyEpoch(now: number, keyId: number): Epoch | undefined;
   protected onCookieReply(_now: number, _inner: Uint8Array): void {
     this.drop('unexpected-cookie-reply');
+  }
+  /** Forgets an epoch created for a packet that then failed authentication: no trace may remain. */
+  protected abandonEpoch(keyId: number): void {
+    this.epochs.delete(keyId);
   }
   /** Called when the session closes: wipe secrets. */
   protected abstract wipe(): void;
@@ -480,27 +476,10 @@ export abstract class SessionCore {
       fresh = true;
     }
     const outcome = epoch.transport.receive(now, parsed, size);
-    if (fresh && outcome.kind !== 'accepted') this.epochs.delete(h.keyId);
+    if (fresh && outcome.kind !== 'accepted') this.abandonEpoch(h.keyId);
     switch (outcome.kind) {
       case 'dropped':
-        this.drop(outcome.reason);
-        if (
-          outcome.reason === 'auth-failed' &&
-          epoch.kind === 'initial' &&
-          !epoch.done &&
-          h.level !== Level.initial &&
-          epoch.transport.keyMismatchEvidence(h.level) >= KEY_MISMATCH_THRESHOLD
-        ) {
-          // Both sides hold different handshake keys: tell the peer where it can still read (Initial).
-          if (epoch.transport.hasKeys(Level.initial)) {
-            epoch.transport.queue(
-              Level.initial,
-              encodeMessage({ type: MessageType.alert, code: AlertCode.decryptError }),
-            );
-          }
-          this.enterClosed(now, ALERT_NAMES[AlertCode.decryptError], 'local', KEY_MISMATCH_DETAIL);
-        }
-        return;
+        return void this.drop(outcome.reason);
       case 'buffered':
         return void this.drop('buffered-awaiting-keys');
       case 'violation':

@@ -57,6 +57,7 @@ const samples: HandshakeMessage[] = [
     kemSuite: 0x647a,
     kemCipherText: bytes(1120, 6),
     extraUsed: false,
+    keyCheck: bytes(16, 8),
     extensions: new Uint8Array(0),
   },
   {
@@ -126,7 +127,7 @@ describe('handshake message codec', () => {
     alert[4] = 199;
     expect(() => decodeMessage(alert)).toThrow(/unknown/);
     const sh = encodeMessage(samples[1]!);
-    sh[sh.length - 3] = 2; // extra_used must be 0/1
+    sh[sh.length - 19] = 2; // extra_used must be 0/1
     expect(() => decodeMessage(sh)).toThrow(WireError);
   });
 
