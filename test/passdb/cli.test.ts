@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
 import { fakeIO, modeOf, tempDir } from './helpers.js';
 
@@ -121,18 +121,11 @@ describe('pqvpn passwd', () => {
   });
 
   it('has help with examples', async () => {
-    // yargs prints help with console.log, not through CommandIO.
-    const printed: string[] = [];
-    const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-      printed.push(args.join(' '));
-    });
-    try {
-      expect((await passwd(['--help'])).code).toBe(0);
-      expect((await passwd(['add', '--help'])).code).toBe(0);
-    } finally {
-      spy.mockRestore();
-    }
-    expect(printed[0]).toMatch(/Examples:[\s\S]*passwd add alice --db/);
-    expect(printed[1]).toMatch(/--stdin/);
+    const top = await passwd(['--help']);
+    expect(top.code).toBe(0);
+    expect(top.out.join('\n')).toMatch(/Examples:[\s\S]*passwd add alice --db/);
+    const add = await passwd(['add', '--help']);
+    expect(add.code).toBe(0);
+    expect(add.out.join('\n')).toMatch(/--stdin/);
   });
 });
