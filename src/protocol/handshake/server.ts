@@ -102,6 +102,7 @@ export class ServerSession extends RekeyingSession {
   private password: Uint8Array | undefined;
   private pendingData: DataKeyMaterial | undefined;
   private pendingRekeySecret: Uint8Array | undefined;
+  private awaitingResultAck = false;
 
   constructor(config: ServerConfig, deps: ServerDependencies, init: ServerSessionInit) {
     let sid = deps.crypto.randomBytes(SESSION_ID_LENGTH);
@@ -170,7 +171,10 @@ export class ServerSession extends RekeyingSession {
       epoch.done = true;
       this.phaseValue = 'established';
       this.promote(now, epoch);
-      this.emit({ type: 'keys-installed', keys: this.pendingData!, sending: true });
+      // Installed for receiving; we send under them once the client has acknowledged the ServerResult
+      // (it installs them on receipt), so our first data packets are never dropped as unknown key id.
+      this.emit({ type: 'keys-installed', keys: this.pendingData!, sending: false });
+      this.awaitingResultAck = true;
       this.pendingData = undefined;
       const peer = {
         ...(this.clientKey ? { commonName: this.clientKey.commonName } : {}),
@@ -428,6 +432,13 @@ export class ServerSession extends RekeyingSession {
       ...(this.username !== undefined ? { username: this.username } : {}),
       ...(this.password !== undefined ? { password: Uint8Array.from(this.password) } : {}),
     });
+  }
+
+  protected override afterPacket(epoch: Epoch): void {
+    if (this.awaitingResultAck && epoch.kind === 'initial' && epoch.transport.allAcked(Level.application)) {
+      this.awaitingResultAck = false;
+      this.emit({ type: 'keys-activated', keyId: 0 });
+    }
   }
 
   private wipeHandshakeSecrets(): void {

@@ -237,6 +237,8 @@ export abstract class SessionCore {
   protected onCookieReply(_now: number, _inner: Uint8Array): void {
     this.drop('unexpected-cookie-reply');
   }
+  /** Called after every accepted packet of `epoch` (acknowledgements may have arrived). */
+  protected afterPacket(_epoch: Epoch): void {}
   /** Forgets an epoch created for a packet that then failed authentication: no trace may remain. */
   protected abandonEpoch(keyId: number): void {
     this.epochs.delete(keyId);
@@ -501,6 +503,7 @@ export abstract class SessionCore {
       if (this.phaseValue === 'closed' && m.type !== MessageType.alert) continue;
       this.onMessage(now, epoch, m);
     }
+    this.afterPacket(epoch);
     for (const p of epoch.transport.takeBuffered())
       this.receivePacket(now, p, p.aad.length + p.sealed.length);
   }

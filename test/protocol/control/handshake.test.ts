@@ -9,7 +9,11 @@ describe('handshake over a clean network', () => {
     const c = p.eventsOf('client');
     const s = p.eventsOf('server');
     expect(typesOf(c)).toEqual(['keys-installed', 'established']);
-    expect(typesOf(s)).toEqual(['auth-needed', 'keys-installed', 'established']);
+    // The server installs first (for receiving) and sends under the keys once the client acknowledged the result.
+    expect(typesOf(s)).toEqual(['auth-needed', 'keys-installed', 'established', 'keys-activated']);
+    expect(s[1]).toMatchObject({ sending: false });
+    expect(c[0]).toMatchObject({ sending: true });
+    expect(s[3]).toMatchObject({ keyId: 0 });
     const ck = c[0] as Extract<(typeof c)[0], { type: 'keys-installed' }>;
     const sk = s[1] as Extract<(typeof s)[0], { type: 'keys-installed' }>;
     expect(ck.keys.send.key).toEqual(sk.keys.receive.key);
