@@ -7,6 +7,7 @@ import type {
   AuthResult,
   ClientConfig,
   ExtraSecretInput,
+  PeerCertificateVerifier,
   SessionEvent,
 } from '../../../src/protocol/handshake/types.js';
 import {
@@ -29,8 +30,8 @@ export interface PairOptions {
   link?: LinkConditions;
   clientCrypto?: HandshakeCrypto;
   serverCrypto?: HandshakeCrypto;
-  clientVerifier?: FakeVerifier;
-  serverVerifier?: FakeVerifier;
+  clientVerifier?: PeerCertificateVerifier;
+  serverVerifier?: PeerCertificateVerifier;
   /** Decides auth-needed; default: accept with peer id 7. */
   auth?: (event: Extract<SessionEvent, { type: 'auth-needed' }>) => AuthResult;
   /** Server-side answer to extra-secret-needed; default: none configured. */
@@ -38,6 +39,8 @@ export interface PairOptions {
   /** Client-side answer to extra-secret-needed (client as rekey responder). */
   clientExtra?: (keyId: number, extraKeyId: Uint8Array) => Uint8Array | undefined;
   startExtra?: ExtraSecretInput;
+  /** Clock start (ms since the epoch); certificates are checked against it. */
+  start?: number;
 }
 
 export const PUSH = [
@@ -61,6 +64,7 @@ export function runPair(o: PairOptions) {
   const decide = o.auth ?? (() => ({ ok: true as const, peerId: 7, pushOptions: PUSH }));
   const net: SimNetwork<AnyEvent> = new SimNetwork<AnyEvent>({
     seed: o.seed,
+    ...(o.start !== undefined ? { start: o.start } : {}),
     link: o.link ?? { latencyMs: 20, jitterMs: 10 },
     onEvent: (r: SimEventRecord<AnyEvent>) => {
       const e = r.event;
