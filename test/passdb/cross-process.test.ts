@@ -58,19 +58,26 @@ function child(args: string[]): Child {
 
 describe('passdb across processes', () => {
   it('two processes adding users at the same time lose no entry', async () => {
-    const script = join(REPO_ROOT, 'test/passdb/fixtures/add-many.ts');
-    const children = [child([script, db, 'a', '30']), child([script, db, 'b', '30'])];
-    await Promise.all(children.map((c) => c.printed('ready')));
-    for (const c of children) c.send('go\n');
-    for (const r of await Promise.all(children.map((c) => c.done))) {
-      expect(r, r.stderr).toMatchObject({ status: 0 });
+    // The test proves something only if the two children really overlapped; on a loaded machine one may
+    // occasionally finish before the other starts, so such a run is repeated (at most three runs).
+    let interleaved = false;
+    for (let attempt = 0; attempt < 3 && !interleaved; attempt++) {
+      await fs.rm(db, { force: true });
+      const script = join(REPO_ROOT, 'test/passdb/fixtures/add-many.ts');
+      const children = [child([script, db, 'a', '30']), child([script, db, 'b', '30'])];
+      await Promise.all(children.map((c) => c.printed('ready')));
+      for (const c of children) c.send('go\n');
+      for (const r of await Promise.all(children.map((c) => c.done))) {
+        expect(r, r.stderr).toMatchObject({ status: 0 });
+      }
+      const users = [...(await readPassdbFile(db, { limits: OPEN_LIMITS })).users.keys()];
+      expect(users).toHaveLength(60);
+      expect(new Set(users)).toEqual(new Set([...Array(30).keys()].flatMap((i) => [`a${i}`, `b${i}`])));
+      expect(await modeOf(db)).toBe(0o600);
+      expect(await fs.readdir(dir)).toEqual(['passdb']);
+      // Both ran at the same time when their entries interleave in the file.
+      interleaved = users.slice(0, 30).some((u) => u.startsWith('b'));
     }
-    const users = [...(await readPassdbFile(db, { limits: OPEN_LIMITS })).users.keys()];
-    expect(users).toHaveLength(60);
-    expect(new Set(users)).toEqual(new Set([...Array(30).keys()].flatMap((i) => [`a${i}`, `b${i}`])));
-    // Both ran at the same time: their entries interleave in the file.
-    expect(users.slice(0, 30).some((u) => u.startsWith('b'))).toBe(true);
-    expect(await modeOf(db)).toBe(0o600);
-    expect(await fs.readdir(dir)).toEqual(['passdb']);
+    expect(interleaved, 'the two processes never overlapped in three runs').toBe(true);
   });
 });
