@@ -56,7 +56,10 @@ export function passwdCommand(io: CommandIO, deps: PasswdDeps = {}): CommandModu
   const add: CommandModule<Common, WithScrypt> = {
     command: 'add <user>',
     describe: 'add a user (an error if the user exists; see set)',
-    builder: (y) => withScrypt(withPasswordInput(withUserArg(y))),
+    builder: (y) =>
+      withScrypt(withPasswordInput(withUserArg(y)))
+        .example('$0 passwd add alice --db /etc/pqvpn/passdb', 'add alice, asking for her password twice')
+        .example('printf \'%s\\n\' "$PW" | $0 passwd add bob --db passdb --stdin', 'add bob from a script'),
     handler: async (argv) => {
       const password = await readPassword(io, argv.stdin, true);
       await addUser(argv.db, argv.user, password, storeOptions(argv.scrypt));
@@ -67,7 +70,13 @@ export function passwdCommand(io: CommandIO, deps: PasswdDeps = {}): CommandModu
   const set: CommandModule<Common, WithScrypt> = {
     command: 'set <user>',
     describe: "change an existing user's password (re-hashed with the current parameters)",
-    builder: (y) => withScrypt(withPasswordInput(withUserArg(y))),
+    builder: (y) =>
+      withScrypt(withPasswordInput(withUserArg(y)))
+        .example('$0 passwd set alice --db passdb', "change alice's password")
+        .example(
+          '$0 passwd set alice --db passdb --scrypt ln=16,r=8,p=1',
+          're-hash with stronger parameters',
+        ),
     handler: async (argv) => {
       const password = await readPassword(io, argv.stdin, true);
       await setPassword(argv.db, argv.user, password, storeOptions(argv.scrypt));
@@ -79,7 +88,7 @@ export function passwdCommand(io: CommandIO, deps: PasswdDeps = {}): CommandModu
     command: 'del <user>',
     aliases: ['delete'],
     describe: 'delete a user',
-    builder: (y) => withUserArg(y),
+    builder: (y) => withUserArg(y).example('$0 passwd del alice --db /etc/pqvpn/passdb', 'remove alice'),
     handler: async (argv) => {
       await deleteUser(argv.db, argv.user, storeOptions());
       io.stdout(`deleted user ${argv.user} from ${argv.db}`);
@@ -90,12 +99,14 @@ export function passwdCommand(io: CommandIO, deps: PasswdDeps = {}): CommandModu
     command: 'list',
     describe: 'list the users, one per line',
     builder: (y) =>
-      y.option('long', {
-        alias: 'l',
-        type: 'boolean',
-        default: false,
-        describe: 'also print each entry’s scrypt parameters',
-      }),
+      y
+        .option('long', {
+          alias: 'l',
+          type: 'boolean',
+          default: false,
+          describe: 'also print each entry’s scrypt parameters',
+        })
+        .example('$0 passwd list --db passdb --long', 'users with their scrypt parameters'),
     handler: async (argv) => {
       const db = await readPassdbFile(argv.db, storeOptions());
       for (const [user, entry] of db.users) {
@@ -107,7 +118,13 @@ export function passwdCommand(io: CommandIO, deps: PasswdDeps = {}): CommandModu
   const check: CommandModule<Common, WithPassword> = {
     command: 'check <user>',
     describe: "check a user's password: exit 0 when it matches, 1 when not",
-    builder: (y) => withPasswordInput(withUserArg(y)),
+    builder: (y) =>
+      withPasswordInput(withUserArg(y))
+        .example('$0 passwd check alice --db passdb', 'exit 0 if the password typed matches')
+        .example(
+          'printf \'%s\\n\' "$PW" | $0 passwd check alice --db passdb --stdin',
+          'the same from a script',
+        ),
     handler: async (argv) => {
       const db = await readPassdbFile(argv.db, storeOptions());
       const password = await readPassword(io, argv.stdin, false);
