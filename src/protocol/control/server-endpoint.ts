@@ -163,6 +163,17 @@ export class ServerEndpoint {
     return this.call(now, id, (s) => s.startRekey(now, extra));
   }
 
+  /**
+   * The driver saw this session's client at a new address (authenticated data
+   * packets from there: OpenVPN's float). Later control datagrams and events
+   * of the session use it. Unknown ids are ignored (the session may have
+   * ended meanwhile).
+   */
+  updateAddress(id: string, address: string): void {
+    const e = this.sessions.get(id);
+    if (e) e.address = address;
+  }
+
   close(now: number, id: string, reason: 'shutdown' | 'restart' = 'shutdown'): EndpointAction[] {
     return this.call(now, id, (s) => s.close(now, reason));
   }
