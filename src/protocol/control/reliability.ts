@@ -10,7 +10,7 @@
  * ranges. Lost data is detected two ways (RFC 9002 in miniature): a packet
  * three numbers below the largest acknowledged one is lost (packet threshold),
  * and when the retransmission timer fires everything unacknowledged is resent
- * and the timeout doubles (1 s, 2 s, … up to 16 s), resetting when an ACK
+ * and the timeout doubles (1 s, 2 s, up to MAX_RTO_MS = 4 s), resetting when an ACK
  * shows progress.
  *
  * All acknowledgement is explicit: ACK-only packets travel at the highest
@@ -91,6 +91,11 @@ export interface TransportOptions {
   readonly padInitial?: boolean;
   /** Resend unacknowledged data at once when the peer retransmits data we already have (the server does). */
   readonly answerProbes?: boolean;
+  /**
+   * Discard the Initial level once an authenticated packet above it arrives (sessions set this; see
+   * `initialDiscarded`). Off only for unit tests that use the levels as plain independent streams.
+   */
+  readonly discardInitial?: boolean;
 }
 
 export interface ReceivedMessage {
@@ -103,6 +108,7 @@ export interface ReceivedMessage {
 
 export type DropReason =
   | 'no-keys'
+  | 'initial-discarded'
   | 'buffer-full'
   | 'auth-failed'
   | 'duplicate'
@@ -210,6 +216,15 @@ export class ControlTransport {
   private lastAckElicitingSend = Number.NEGATIVE_INFINITY;
   private lastProbeAnswer = Number.NEGATIVE_INFINITY;
   /**
+   * Set once an authenticated packet above the Initial level has arrived: from then on Initial packets
+   * are dropped unread (QUIC's discarding of Initial keys, RFC 9001 §4.9.1). Initial protection is keyed
+   * by the client's session id, which anyone who sees a packet header knows, so without this an
+   * observer could inject an alert or junk message into the Initial stream and tear down a session.
+   * Nothing is lost: the peer already holds the next level's keys, and ACK frames at any level
+   * acknowledge packet numbers of every level.
+   */
+  private initialDiscarded = false;
+  /**
    * Keep the peer talking: with nothing in flight, resend our latest data
    * every retransmission timeout. The client sets this until its handshake
    * completes, so a server blocked by the anti-amplification limit always
@@ -271,6 +286,8 @@ export class ControlTransport {
    */
   receive(now: number, packet: ParsedControlPacket, datagramLength: number): ReceiveOutcome {
     const { level, packetNumber } = packet.header;
+    if (level === Level.initial && this.initialDiscarded)
+      return { kind: 'dropped', reason: 'initial-discarded' };
     const keys = this.receiveKeys[level];
     if (!keys) {
       if (this.buffered.length >= MAX_BUFFERED_PACKETS) return { kind: 'dropped', reason: 'buffer-full' };
@@ -308,7 +325,10 @@ export class ControlTransport {
     this.receivedPackets.add(packetNumber, packetNumber + 1);
     if (this.receivedPackets.size > MAX_RECEIVED_RANGES) this.receivedPackets.mergeLowest();
     this.peerHasLevel[level] = true;
-    if (level >= Level.handshake) this.validated = true;
+    if (level >= Level.handshake) {
+      this.validated = true;
+      if (this.options.discardInitial) this.initialDiscarded = true;
+    }
     let ackEliciting = false;
     let newData = false;
     for (const f of frames) {

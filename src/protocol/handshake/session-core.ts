@@ -266,6 +266,7 @@ export abstract class SessionCore {
       addressValidated,
       padInitial: this.role === 'client',
       answerProbes: this.role === 'server',
+      discardInitial: true,
     });
     t.peerSessionId = this.peerSessionId;
     return t;
