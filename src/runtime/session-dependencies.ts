@@ -1,0 +1,94 @@
+/**
+ * Building what a handshake session needs in the thread that runs it: the
+ * signature plugins, the certificate verifier and a check of the session
+ * configuration — from the plain-data options of control-plane-options.ts.
+ *
+ * This is the public-key side of the runtime: it imports src/pki and (through
+ * the sessions) the signature and KEM code. The in-process control planes and
+ * the handshake workers import it; the worker pool's main thread must not.
+ * @module
+ */
+
+import { PqvpnError } from '../errors.js';
+import { type Certificate, parseCertificate, parseCertificatesPem } from '../pki/certificate.js';
+import { type Crl, parseCrl } from '../pki/crl.js';
+import { ClientSession } from '../protocol/handshake/client.js';
+import type { HandshakeCrypto } from '../protocol/handshake/crypto-provider.js';
+import { createPkiPeerVerifier } from '../protocol/handshake/pki-verifier.js';
+import { ServerSession } from '../protocol/handshake/server.js';
+import type { ClientConfig, PeerCertificateVerifier, ServerConfig } from '../protocol/handshake/types.js';
+import type { VerifierSource } from './control-plane-options.js';
+
+/**
+ * The module that loads one plugin file (another part of pqvpn). Named by a
+ * variable so that the runtime works, and type-checks, before plugins exist
+ * in a build: it is only imported when a plugin path is configured.
+ */
+const PLUGIN_LOADER_MODULE = '../crypto/signature-plugin.js';
+
+interface PluginLoader {
+  loadSignaturePlugin(path: string): unknown;
+}
+
+/** Loads each plugin file once per thread, in order (a plugin registers its scheme as it loads). */
+export async function loadSignaturePlugins(paths: readonly string[]): Promise<void> {
+  if (paths.length === 0) return;
+  let loader: PluginLoader;
+  try {
+    loader = (await import(PLUGIN_LOADER_MODULE)) as PluginLoader;
+  } catch (cause) {
+    throw new PqvpnError('PLUGIN_LOAD', 'signature plugins are not supported by this build', { cause });
+  }
+  for (const path of paths) await loader.loadSignaturePlugin(path);
+}
+
+/** Parses the trust anchors and CRLs once and returns the production verifier over them. */
+export function createVerifierFromSource(source: VerifierSource): PeerCertificateVerifier {
+  const trustAnchors: Certificate[] = [];
+  for (const a of source.trustAnchors) {
+    if (typeof a === 'string') trustAnchors.push(...parseCertificatesPem(a));
+    else trustAnchors.push(parseCertificate(a));
+  }
+  if (trustAnchors.length === 0) {
+    throw new PqvpnError('CONTROL_CONFIG', 'no CA certificate to verify peers against');
+  }
+  const crls: Crl[] = (source.crls ?? []).map((c) => parseCrl(c));
+  return createPkiPeerVerifier({
+    trustAnchors,
+    ...(crls.length > 0 ? { crls } : {}),
+    ...(source.allowedSchemes ? { allowedSchemes: source.allowedSchemes } : {}),
+  });
+}
+
+/** A provider that is never called: config checks construct sessions but run no handshake step. */
+const NO_CRYPTO: HandshakeCrypto = {
+  randomBytes: (n) => new Uint8Array(n).fill(1),
+  kemKeygen: unreachable,
+  kemEncapsulate: unreachable,
+  kemDecapsulate: unreachable,
+  sign: unreachable,
+  verify: unreachable,
+};
+const NO_VERIFIER: PeerCertificateVerifier = { verify: unreachable };
+
+function unreachable(): never {
+  throw new PqvpnError('INTERNAL', 'configuration check performed a handshake operation');
+}
+
+/**
+ * Throws the session's own error (CONTROL_CONFIG, UNKNOWN_SIGNATURE_SCHEME, …)
+ * for a configuration no session could be built from, at start-up rather than
+ * at the first client. Construction checks names, sizes and tunables and
+ * performs no public-key operation.
+ */
+export function checkServerConfig(config: ServerConfig): void {
+  new ServerSession(
+    config,
+    { crypto: NO_CRYPTO, verifier: NO_VERIFIER },
+    { now: 0, clientSessionId: new Uint8Array(8).fill(1), addressValidated: false },
+  );
+}
+
+export function checkClientConfig(config: ClientConfig): void {
+  new ClientSession(config, { crypto: NO_CRYPTO, verifier: NO_VERIFIER });
+}
