@@ -18,9 +18,13 @@
  *     v
  *   master_secret = HKDF-Extract(salt = ^, IKM = 0^48)
  *     +--> Derive-Secret(., "c ap traffic" / "s ap traffic", ..first Finished)
- *     +--> Derive-Secret(., "data",  ..first Finished)   -> per-direction data keys for this key id
+ *     +--> Derive-Secret(., "data",  T_data)   -> per-direction data keys for this key id
  *     +--> Derive-Secret(., "rekey", ..last Finished)    -> chain of the next epoch
  * ```
+ * where "first Finished" is the server's in the first handshake and the
+ * responder's in a rekey, and T_data is the transcript through the client's
+ * Finished in the first handshake (the last message) and through the
+ * responder's Finished in a rekey (docs/PROTOCOL.md §6).
  *
  * The combiner: the KEM shared secret, the optional extra secret (a QKD key) and
  * the optional PSK are concatenated, each with a 16-bit length prefix (so the

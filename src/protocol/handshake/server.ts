@@ -160,11 +160,13 @@ export class ServerSession extends RekeyingSession {
       this.password = undefined;
       if (!result.ok)
         return void this.fail(now, epoch, AlertCode.authFailed, `authentication failed: ${result.reason}`);
-      this.sendMessage(epoch, Level.application, {
-        type: MessageType.serverResult,
-        peerId: result.peerId,
-        options: result.pushOptions,
-      });
+      // Not part of the transcript: every secret was derived at the client's Finished (PROTOCOL.md §5.3).
+      this.sendMessage(
+        epoch,
+        Level.application,
+        { type: MessageType.serverResult, peerId: result.peerId, options: result.pushOptions },
+        false,
+      );
       this.established = { suite: this.suite!, rekeySecret: this.pendingRekeySecret! };
       this.pendingRekeySecret = undefined;
       this.step = 'done';
