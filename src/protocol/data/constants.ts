@@ -1,7 +1,7 @@
 /**
  * Data-channel constants: the wire format (specification constants) apart from
  * the defaults a deployment may tune (implementation constants), each citing
- * where it comes from. docs/protocol-data-channel.md is the prose for these.
+ * where it comes from. docs/PROTOCOL.md §11 and §12.3 are the prose for these.
  * @module
  */
 

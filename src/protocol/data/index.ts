@@ -8,7 +8,7 @@
  * - The wire constants and the one-shot codec (`sealDataPacket`, `openDataPacket`)
  *   for tools and vectors.
  *
- * The layout and the rules are specified in docs/protocol-data-channel.md.
+ * The layout and the rules are specified in docs/PROTOCOL.md §11.
  * @module
  */
 

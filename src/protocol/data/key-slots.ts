@@ -12,7 +12,7 @@
  *                so packets in flight or reordered across a rekey are not lost;
  *                never used for sending.
  *
- * Transitions (the rekey contract, docs/protocol-data-channel.md "Rekeying"):
+ * Transitions (the rekey contract, docs/PROTOCOL.md §11.6):
  *
  * - `install(material, activate: true)`  — for the side that installs
  *   second: the peer's final handshake message, which told us to install,

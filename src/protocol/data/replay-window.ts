@@ -29,7 +29,7 @@
 
 import { DataChannelError } from './errors.js';
 
-/** The protocol's minimum window (docs/protocol-data-channel.md "Replay window"). */
+/** The protocol's minimum window (docs/PROTOCOL.md §11.5). */
 export const MIN_REPLAY_WINDOW = 2048;
 /**
  * Default window: 8192 counters (WireGuard's order of magnitude), ~1 KiB per key.

@@ -238,7 +238,7 @@ function generate(): VectorFile {
 
   return {
     description:
-      "pqvpn DATA packets (docs/protocol-data-channel.md). datagram = [0x48|keyId][peerId:3][counter:8] || AES-256-GCM(key, nonce, aad = first 12 bytes, plaintext) || tag:16; nonce = iv XOR (0x00000000 || counter:8). `key`/`iv` are the sender direction's; a receiver with the same peer id and that key installed as its receive key for keyId must accept `valid` and drop `invalid` with `drop`. All byte strings are hex.",
+      "pqvpn DATA packets (docs/PROTOCOL.md §11). datagram = [0x48|keyId][peerId:3][counter:8] || AES-256-GCM(key, nonce, aad = first 12 bytes, plaintext) || tag:16; nonce = iv XOR (0x00000000 || counter:8). `key`/`iv` are the sender direction's; a receiver with the same peer id and that key installed as its receive key for keyId must accept `valid` and drop `invalid` with `drop`. All byte strings are hex.",
     valid,
     invalid,
   };
