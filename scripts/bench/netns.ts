@@ -13,6 +13,7 @@
  */
 
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { BenchError } from './errors.js';
 import { run } from './proc.js';
 
@@ -68,12 +69,18 @@ export function parseNetnsList(text: string): string[] {
     .filter((n) => n.length > 0);
 }
 
+/** Whether a process with this pid exists and is not a zombie (an exited child nobody reaped). */
 export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
   }
 }
 

@@ -97,6 +97,7 @@ export async function preparePqvpn(dir: string, o: PqvpnConfigOptions, root = fi
   const cli = (args: string[], input?: string) =>
     run([...pqvpnCli(root), ...args], { timeoutMs: 60_000, ...(input === undefined ? {} : { input }) });
   const pki = join(dir, FILES.pki);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   await cli(['pki', '--pki', pki, 'init', '--cn', 'pqvpn bench CA', '--days', '2']);
   await cli(['pki', '--pki', pki, 'issue', 'server', 'server', '--days', '2']);
   if (o.mode === 'cert') await cli(['pki', '--pki', pki, 'issue', 'client', 'client', '--days', '2']);
@@ -107,7 +108,6 @@ export async function preparePqvpn(dir: string, o: PqvpnConfigOptions, root = fi
     await writeFile(join(dir, FILES.auth), `demo\n${password}\n`, { mode: 0o600 });
     await chmod(join(dir, FILES.auth), 0o600);
   }
-  await mkdir(dir, { recursive: true });
   await writeFile(join(dir, FILES.serverConfig), serverConfigText(o));
   await writeFile(join(dir, FILES.clientConfig), clientConfigText(o));
 }
