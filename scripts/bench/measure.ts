@@ -18,7 +18,7 @@ import { BenchError } from './errors.js';
 import { parseIperfJson } from './iperf.js';
 import { inNetns, type NetnsPair } from './netns.js';
 import { parsePingSummary } from './ping.js';
-import { startPingProbe } from './probe.js';
+import { serverReady, startPingProbe } from './probe.js';
 import { type Daemon, run, sleep, startDaemon, waitFor } from './proc.js';
 import { parseSnmpCounter, readCpuTicks, readPeakRssKiB } from './procfs.js';
 import type { Launch, TunnelSetup, TunnelUnderTest } from './tunnel.js';
@@ -82,12 +82,15 @@ export async function measureOnce(
       'server',
       tunnel.server(setup, profile ? { profileFile: profileFile('server') } : {}),
     );
-    await waitFor(async () => alive(server) && (await serverReady(pair.server, tunnel)), {
-      timeoutMs: 20_000,
-      intervalMs: 25,
-      code: 'SERVER_NOT_READY',
-      what: `${tunnel.label} server listening on UDP ${tunnel.port} with ${tunnel.serverTunnelAddress}`,
-    });
+    await waitFor(
+      async () => alive(server) && (await serverReady(pair.server, tunnel.serverTunnelAddress, tunnel.port)),
+      {
+        timeoutMs: 20_000,
+        intervalMs: 25,
+        code: 'SERVER_NOT_READY',
+        what: `${tunnel.label} server listening on UDP ${tunnel.port} with ${tunnel.serverTunnelAddress}`,
+      },
+    );
     const iperfServer = launch(pair.server, 'iperf3-server', {
       argv: ['iperf3', '-s', '-p', String(IPERF_PORT), '--forceflush'],
     });
@@ -180,14 +183,6 @@ export async function measureOnce(
 function alive(d: Daemon): boolean {
   if (d.done()) throw new BenchError('DAEMON_EXITED', `${d.name} exited early`);
   return true;
-}
-
-/** The server's UDP port is bound and its tunnel address is configured. */
-async function serverReady(ns: string, tunnel: TunnelUnderTest): Promise<boolean> {
-  const addr = await run(['ip', '-n', ns, '-o', 'addr', 'show'], { timeoutMs: 5000, allowFailure: true });
-  if (!addr.stdout.includes(` ${tunnel.serverTunnelAddress}/`)) return false;
-  const ss = await run(['ss', '-N', ns, '-H', '-u', '-l', '-n'], { timeoutMs: 5000, allowFailure: true });
-  return ss.stdout.split('\n').some((l) => new RegExp(`:${tunnel.port}\\s`).test(l));
 }
 
 interface Counters {

@@ -17,7 +17,7 @@
 import { performance } from 'node:perf_hooks';
 import { BenchError } from './errors.js';
 import { inNetns } from './netns.js';
-import { startDaemon } from './proc.js';
+import { run, startDaemon } from './proc.js';
 
 export interface PingProbe {
   /** Resolves when the loop is about to send its first ping. */
@@ -77,4 +77,12 @@ export function startPingProbe(
   });
   up.catch(() => {});
   return { ready, up, stop: () => daemon.stop(500) };
+}
+
+/** A tunnel server is ready: its UDP port is bound in `ns` and its tunnel address is configured there. */
+export async function serverReady(ns: string, tunnelAddress: string, port: number): Promise<boolean> {
+  const addr = await run(['ip', '-n', ns, '-o', 'addr', 'show'], { timeoutMs: 5000, allowFailure: true });
+  if (!addr.stdout.includes(` ${tunnelAddress}/`)) return false;
+  const ss = await run(['ss', '-N', ns, '-H', '-u', '-l', '-n'], { timeoutMs: 5000, allowFailure: true });
+  return ss.stdout.split('\n').some((l) => new RegExp(`:${port}\\s`).test(l));
 }

@@ -16,6 +16,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { BenchError } from './errors.js';
 
+/** Every child (command or daemon) started and not yet known to be gone: the emergency cleanup kills these. */
+const live = new Set<ChildProcess>();
+
 export interface RunResult {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
@@ -43,6 +46,7 @@ export function run(argv: readonly string[], options: RunOptions): Promise<RunRe
       detached: true,
       env: options.env ?? process.env,
     });
+    live.add(child);
     let stdout = '';
     let stderr = '';
     let timedOut = false;
@@ -60,10 +64,12 @@ export function run(argv: readonly string[], options: RunOptions): Promise<RunRe
     }, options.timeoutMs);
     child.on('error', (e) => {
       clearTimeout(timer);
+      live.delete(child);
       reject(new BenchError('CMD_FAILED', `${cmd}: ${e.message}`, { cause: e }));
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      live.delete(child);
       const result = { code, signal, stdout, stderr };
       if (options.allowFailure) return resolve(result);
       if (timedOut)
@@ -104,9 +110,6 @@ export interface DaemonOptions {
   readonly onLine?: (line: string) => void;
   readonly env?: NodeJS.ProcessEnv;
 }
-
-/** Every daemon started and not yet known to be gone: the emergency cleanup kills these. */
-const live = new Set<ChildProcess>();
 
 export function startDaemon(argv: readonly string[], options: DaemonOptions): Daemon {
   const [cmd, ...args] = argv;
@@ -162,7 +165,7 @@ export function startDaemon(argv: readonly string[], options: DaemonOptions): Da
   };
 }
 
-/** Synchronous last resort (exit handler): SIGKILL every daemon still running. */
+/** Synchronous last resort (exit handler): SIGKILL every child still running, with its group. */
 export function killAllDaemonsNow(): void {
   for (const child of live) killGroup(child.pid, 'SIGKILL');
   live.clear();
