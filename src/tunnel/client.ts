@@ -1,0 +1,581 @@
+/**
+ * The client driver: connect to one of the config's remotes, take the
+ * server's pushed options, carry packets between the TUN device and the
+ * server, and keep doing so across server restarts.
+ *
+ * ```
+ *  run() ── loop over remotes (remote-random shuffles once) ──────────────────────┐
+ *    resolve host (resolv-retry) → UDP socket → control plane.start()             │
+ *    established: pushed options → TUN (opened once) → ip addr/route → up script  │
+ *    connection ends: ping-restart, server exit notice / RESTART, handshake       │
+ *      timeout → back-off (connect-retry, doubling) → next remote ─────────────────┘
+ *    AUTH_FAILED or an unacceptable push → stop with an error (nothing configured)
+ *  stop(): exit notices + control close, routes/addresses removed, down script.
+ * ```
+ *
+ * State by lifetime: the TUN device and the applied network configuration
+ * live for the whole run (OpenVPN's persist-tun: a reconnect that gets the
+ * same options changes nothing on the host; different options are re-applied);
+ * `Connection` lives for one attempt and owns the socket, the control plane
+ * and the data channel.
+ * @module
+ */
+
+import { lookup } from 'node:dns/promises';
+import type { ClientConfig, Remote } from '../config/model.js';
+import { PqvpnError } from '../errors.js';
+import type { Logger } from '../log.js';
+import {
+  type CommandRunner,
+  type IpCommand,
+  NetworkConfigurator,
+  type PathToServer,
+  planClientNetwork,
+  routeTo,
+} from '../net/iproute2.js';
+import { endpoint, openUdpTransport, type UdpEndpoint, type UdpTransport } from '../net/udp-transport.js';
+import {
+  DataChannel,
+  type DataChannelEvent,
+  type DataKeyMaterial,
+  ExitReason,
+  OPCODE_DATA,
+  OPCODE_SHIFT,
+  wipeDataKeyMaterial,
+} from '../protocol/data/index.js';
+import type { ExtraSecretInput, SessionEvent } from '../protocol/handshake/types.js';
+import type { ClientControlPlane, ClientControlPlaneSink } from '../runtime/control-plane.js';
+import type { TunBackend, TunDevice } from '../tun/tun-device.js';
+import { PushedOptionError, type PushedPlan, parsePushedOptions } from './pushed-options.js';
+import { runScript, type ScriptContext } from './scripts.js';
+import type { ExtraSecretSource } from './seams.js';
+import { tunName } from './server.js';
+import { printable } from './text.js';
+
+export interface TunnelClientOptions {
+  readonly config: ClientConfig;
+  readonly log: Logger;
+  readonly tun: TunBackend;
+  /** A fresh control plane (one session) per connection attempt. */
+  readonly createControlPlane: (sink: ClientControlPlaneSink) => Promise<ClientControlPlane>;
+  /** Runs `ip`; tests pass a recorder. */
+  readonly ip: CommandRunner;
+  readonly extraSecrets?: ExtraSecretSource;
+  /** Name resolution; default dns.lookup (all addresses). */
+  readonly resolve?: (host: string, family: 0 | 4 | 6) => Promise<readonly string[]>;
+  readonly clock?: () => number;
+  readonly tickMs?: number;
+  /** Called once per successful connection (tests, the demo). */
+  readonly onConnected?: (info: { readonly plan: PushedPlan; readonly server: UdpEndpoint }) => void;
+}
+
+export class TunnelClientError extends PqvpnError {}
+
+/** Why a connection ended. */
+type Ending =
+  | { readonly kind: 'stopped' }
+  | { readonly kind: 'restart'; readonly reason: string }
+  | { readonly kind: 'fatal'; readonly error: PqvpnError };
+
+const DEFAULT_TICK_MS = 250;
+
+interface Connection {
+  readonly server: UdpEndpoint;
+  readonly transport: UdpTransport;
+  control: ClientControlPlane | undefined;
+  data: DataChannel | undefined;
+  readonly pendingKeys: { keys: DataKeyMaterial; sending: boolean }[];
+  established: boolean;
+  pingExit: boolean;
+  finish: (ending: Ending) => void;
+  readonly done: Promise<Ending>;
+}
+
+export class TunnelClient {
+  readonly #o: TunnelClientOptions;
+  readonly #log: Logger;
+  readonly #clock: () => number;
+  readonly #net: NetworkConfigurator;
+  #tun: TunDevice | undefined;
+  #applied: readonly IpCommand[] = [];
+  #appliedPlan: PushedPlan | undefined;
+  #upRan = false;
+  #lastScript: ScriptContext | undefined;
+  #current: Connection | undefined;
+  #tick: NodeJS.Timeout | undefined;
+  #stopping = false;
+  #wake: (() => void) | undefined;
+  readonly drops: Record<string, number> = {};
+
+  constructor(options: TunnelClientOptions) {
+    this.#o = options;
+    this.#log = options.log;
+    this.#clock = options.clock ?? Date.now;
+    this.#net = new NetworkConfigurator(options.ip, options.log);
+  }
+
+  get tunName(): string | undefined {
+    return this.#tun?.name;
+  }
+
+  /** Connects and reconnects until `stop()` or a fatal error (rejects with it, after cleaning up). */
+  async run(): Promise<void> {
+    const c = this.#o.config;
+    const remotes = c.remoteRandom ? shuffle(c.remotes) : [...c.remotes];
+    let failures = 0;
+    let attempts = 0;
+    this.#tick = setInterval(() => this.#onTick(), this.#o.tickMs ?? DEFAULT_TICK_MS);
+    try {
+      for (let i = 0; !this.#stopping; i = (i + 1) % remotes.length) {
+        const remote = remotes[i]!;
+        attempts++;
+        const ending = await this.#attempt(remote);
+        if (ending.kind === 'stopped' || this.#stopping) break;
+        if (ending.kind === 'fatal') throw ending.error;
+        if (this.#current?.established) failures = 0;
+        this.#current = undefined;
+        if (c.connectRetryMax !== undefined && attempts >= c.connectRetryMax * remotes.length)
+          throw new TunnelClientError('CONNECT_RETRY_MAX', `gave up after ${attempts} connection attempts`);
+        const delay = Math.min(c.connectRetry.initial * 2 ** failures, c.connectRetry.max) * 1000;
+        failures++;
+        this.#log.info(`restarting in ${delay / 1000} s (${ending.reason})`);
+        await this.#sleep(delay);
+      }
+    } finally {
+      await this.#cleanup();
+    }
+  }
+
+  /**
+   * Leaves: exit notices to the server (`explicit-exit-notify`, at least one),
+   * a control close, then `run()` removes what it configured and resolves.
+   */
+  stop(): void {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.#wake?.();
+    const conn = this.#current;
+    if (!conn) return;
+    const now = this.#clock();
+    const copies = Math.max(1, this.#o.config.explicitExitNotify);
+    if (conn.data?.sendKeyId !== undefined)
+      for (let i = 0; i < copies; i++) {
+        const r = conn.data.exitNotice(now, ExitReason.shuttingDown);
+        if (r.ok) conn.transport.send(r.datagram, conn.server);
+      }
+    conn.finish({ kind: 'stopped' });
+  }
+
+  // ── One connection attempt ─────────────────────────────────────────────────
+
+  async #attempt(remote: Remote): Promise<Ending> {
+    const c = this.#o.config;
+    let server: UdpEndpoint;
+    try {
+      server = await this.#resolve(remote);
+    } catch (error) {
+      if (error instanceof TunnelClientError && error.code === 'RESOLVE_GAVE_UP')
+        return { kind: 'fatal', error };
+      return { kind: 'restart', reason: (error as Error).message };
+    }
+    if (this.#stopping) return { kind: 'stopped' };
+    let transport: UdpTransport;
+    try {
+      transport = await openUdpTransport({
+        proto: server.family === 4 ? 'udp4' : 'udp6',
+        port: c.nobind ? 0 : c.lport,
+        ...(c.local !== undefined ? { address: c.local } : {}),
+        ...(c.rcvbuf ? { receiveBufferBytes: c.rcvbuf } : {}),
+        ...(c.sndbuf ? { sendBufferBytes: c.sndbuf } : {}),
+      });
+    } catch (error) {
+      const where = `${c.local ?? (server.family === 4 ? '0.0.0.0' : '::')}:${c.nobind ? 0 : c.lport}`;
+      return {
+        kind: 'fatal',
+        error: new TunnelClientError(
+          'UDP_BIND_FAILED',
+          `cannot bind UDP ${where}: ${(error as Error).message}`,
+        ),
+      };
+    }
+    let finish!: (e: Ending) => void;
+    const done = new Promise<Ending>((resolve) => {
+      finish = resolve;
+    });
+    const conn: Connection = {
+      server,
+      transport,
+      control: undefined,
+      data: undefined,
+      pendingKeys: [],
+      established: false,
+      pingExit: false,
+      finish: (e) => finish(e),
+      done,
+    };
+    this.#current = conn;
+    this.#log.info(`connecting to ${remote.host} ${server.key} from ${transport.local.key}`);
+    transport.onDatagram((datagram, from) => this.#onDatagram(conn, datagram, from));
+    const timeout = setTimeout(
+      () => conn.finish({ kind: 'restart', reason: `no connection within ${c.serverPollTimeout} s` }),
+      Math.min(c.serverPollTimeout, c.handWindow) * 1000,
+    );
+    try {
+      conn.control = await this.#o.createControlPlane({
+        send: (datagram) => transport.send(datagram, server),
+        event: (event) => this.#onControlEvent(conn, event),
+      });
+      conn.control.start(await this.#initiatorSecret());
+      const ending = await done;
+      return ending;
+    } catch (error) {
+      return { kind: 'fatal', error: asPqvpnError(error) };
+    } finally {
+      clearTimeout(timeout);
+      conn.data?.close();
+      for (const p of conn.pendingKeys) wipeDataKeyMaterial(p.keys);
+      await conn.control?.shutdown('shutdown').catch(() => {});
+      // Let the close alert leave before the socket goes.
+      await new Promise((r) => setImmediate(r));
+      await transport.close();
+    }
+  }
+
+  async #resolve(remote: Remote): Promise<UdpEndpoint> {
+    const c = this.#o.config;
+    const family = remote.proto === 'udp4' ? 4 : remote.proto === 'udp6' ? 6 : 0;
+    const resolve =
+      this.#o.resolve ??
+      (async (host: string, fam: 0 | 4 | 6) =>
+        (await lookup(host, { all: true, family: fam })).map((a) => a.address));
+    const started = this.#clock();
+    for (let delay = 1000; ; delay = Math.min(delay * 2, 30_000)) {
+      try {
+        const addresses = await resolve(remote.host, family);
+        const address = addresses[0];
+        if (address !== undefined) return endpoint(address, remote.port);
+        throw new Error('no address');
+      } catch (error) {
+        const limit = c.resolvRetry === 'infinite' ? Number.POSITIVE_INFINITY : c.resolvRetry * 1000;
+        const message = `cannot resolve ${remote.host}: ${(error as Error).message}`;
+        if (this.#clock() - started >= limit || this.#stopping)
+          throw new TunnelClientError('RESOLVE_GAVE_UP', message);
+        this.#log.warn(`${message}; retrying`);
+        await this.#sleep(delay);
+      }
+    }
+  }
+
+  async #initiatorSecret(): Promise<ExtraSecretInput | undefined> {
+    if (!this.#o.extraSecrets) return undefined;
+    try {
+      return await this.#o.extraSecrets.forInitiator();
+    } catch (error) {
+      this.#log.warn(`no extra secret for this key epoch: ${(error as Error).message}`);
+      return undefined;
+    }
+  }
+
+  // ── Datagrams and packets ──────────────────────────────────────────────────
+
+  #onDatagram(conn: Connection, datagram: Buffer, from: UdpEndpoint): void {
+    if (conn !== this.#current || datagram.length === 0) return;
+    if (from.key !== conn.server.key && !this.#o.config.float) {
+      this.#drop('wrong-source');
+      return;
+    }
+    if (datagram[0]! >>> OPCODE_SHIFT !== OPCODE_DATA) {
+      conn.control?.receive(datagram);
+      return;
+    }
+    const data = conn.data;
+    if (!data) {
+      this.#drop('data-before-keys');
+      return;
+    }
+    const r = data.decrypt(this.#clock(), datagram);
+    if (r.type === 'ip') this.#tun?.write(r.packet);
+    else if (r.type === 'exit')
+      conn.finish({
+        kind: 'restart',
+        reason: `the server is ${r.reason === ExitReason.restarting ? 'restarting' : 'shutting down'} (exit notice)`,
+      });
+  }
+
+  #onTunPackets(packets: readonly Uint8Array[]): void {
+    const conn = this.#current;
+    const data = conn?.data;
+    if (!conn || !data) return;
+    const now = this.#clock();
+    for (const packet of packets) {
+      const r = data.encrypt(now, packet);
+      if (r.ok) conn.transport.send(r.datagram, conn.server);
+    }
+  }
+
+  // ── Control events ─────────────────────────────────────────────────────────
+
+  #onControlEvent(conn: Connection, e: SessionEvent): void {
+    if (conn !== this.#current) {
+      if (e.type === 'keys-installed') wipeDataKeyMaterial(e.keys);
+      return;
+    }
+    const now = this.#clock();
+    switch (e.type) {
+      case 'keys-installed':
+        if (conn.data) conn.data.installKeys(now, e.keys, { activate: e.sending });
+        else conn.pendingKeys.push({ keys: e.keys, sending: e.sending });
+        if (conn.data) wipeDataKeyMaterial(e.keys);
+        return;
+      case 'keys-activated':
+        conn.data?.activateSendKey(now, e.keyId);
+        return;
+      case 'established':
+        void this.#established(conn, e).catch((error) =>
+          conn.finish({ kind: 'fatal', error: asPqvpnError(error) }),
+        );
+        return;
+      case 'extra-secret-needed':
+        void this.#extraSecret(conn, e);
+        return;
+      case 'rekey-started':
+        this.#log.verbose(
+          `rekey to key id ${e.keyId} started by ${e.initiator === 'local' ? 'us' : 'the server'}`,
+        );
+        return;
+      case 'auth-needed':
+        return; // server-only event
+      case 'closed': {
+        const detail = e.detail ? ` (${printable(e.detail)})` : '';
+        if (e.reason === 'AUTH_FAILED') {
+          conn.finish({
+            kind: 'fatal',
+            error: new TunnelClientError(
+              'AUTH_FAILED',
+              `AUTH_FAILED: the server refused our credentials${detail}`,
+            ),
+          });
+        } else if (e.by === 'peer' || !this.#stopping) {
+          conn.finish({
+            kind: 'restart',
+            reason: `session closed: ${e.reason}${e.by === 'peer' ? ' by the server' : ''}${detail}`,
+          });
+        }
+        return;
+      }
+    }
+  }
+
+  async #established(conn: Connection, e: Extract<SessionEvent, { type: 'established' }>): Promise<void> {
+    const c = this.#o.config;
+    let plan: PushedPlan;
+    try {
+      const parsed = parsePushedOptions(e.pushOptions, {
+        pullFilters: c.pullFilters,
+        routeNopull: c.routeNopull,
+      });
+      plan = parsed.plan;
+      for (const i of parsed.ignored)
+        this.#log.info(`pushed option '${printable(i.option)}' ignored (${i.why})`);
+    } catch (error) {
+      if (error instanceof PushedOptionError) return conn.finish({ kind: 'fatal', error });
+      throw error;
+    }
+    const now = this.#clock();
+    const pingRestart = plan.pingRestart ?? c.pingRestart;
+    const pingExit = plan.pingExit ?? c.pingExit;
+    conn.pingExit = pingExit > 0 && (pingRestart === 0 || pingExit <= pingRestart);
+    conn.data = new DataChannel({
+      peerId: e.peerId,
+      now,
+      pingIntervalMs: (plan.ping ?? c.ping) * 1000,
+      pingRestartMs: (conn.pingExit ? pingExit : pingRestart) * 1000,
+      tranWindowMs: Math.min(c.tranWindow, 3600) * 1000,
+      replayWindow: c.replayWindow,
+      rekey: { renegMs: c.renegSec * 1000, renegBytes: c.renegBytes, renegPackets: c.renegPkts },
+    });
+    for (const p of conn.pendingKeys.splice(0)) {
+      conn.data.installKeys(now, p.keys, { activate: p.sending });
+      wipeDataKeyMaterial(p.keys);
+    }
+    conn.established = true;
+    await this.#configure(conn, plan);
+    if (conn !== this.#current) return;
+    const who = e.peer.commonName !== undefined ? ` '${printable(e.peer.commonName)}'` : '';
+    this.#log.info(
+      `connected to server${who} at ${conn.server.key}: peer id ${e.peerId}, address ${plan.ifconfig.local}/${plan.ifconfig.prefixLength}` +
+        `${plan.ifconfigIpv6 ? ` and ${plan.ifconfigIpv6.local}/${plan.ifconfigIpv6.prefixLength}` : ''} on ${this.#tun?.name}`,
+    );
+    this.#log.info('Initialization Sequence Completed');
+    this.#o.onConnected?.({ plan, server: conn.server });
+  }
+
+  /** Opens the TUN device (once) and applies the plan unless the same one is already in place. */
+  async #configure(conn: Connection, plan: PushedPlan): Promise<void> {
+    const c = this.#o.config;
+    const mtu = plan.tunMtu ?? c.tunMtu;
+    if (!this.#tun) {
+      const tun = await this.#o.tun.open({ name: tunName(c.dev), mtu });
+      this.#tun = tun;
+      tun.onPackets((packets) => this.#onTunPackets(packets));
+      await tun.setUp();
+    }
+    const dev = this.#tun.name;
+    const path: PathToServer | undefined = await routeTo(this.#o.ip, conn.server.address);
+    const commands = planClientNetwork({
+      dev,
+      plan,
+      localRoutes: c.routes,
+      localRoutesIpv6: c.routesIpv6,
+      ...(c.routeMetric !== undefined ? { routeMetric: c.routeMetric } : {}),
+      server: conn.server.address,
+      ...(path ? { pathToServer: path } : {}),
+      addAddresses: !c.ifconfigNoexec,
+      routeNoexec: c.routeNoexec,
+    });
+    const same = sameCommands(commands, this.#applied);
+    if (!same) {
+      await this.#net.undoAll();
+      this.#applied = [];
+      await this.#net.apply(commands);
+      this.#applied = commands;
+    }
+    this.#appliedPlan = plan;
+    const script: ScriptContext = {
+      type: 'up',
+      restart: this.#upRan,
+      dev,
+      tunMtu: mtu,
+      plan,
+      server: { address: conn.server.address, port: conn.server.port },
+      ...(path?.gateway ? { netGateway: path.gateway } : {}),
+      config: c,
+    };
+    this.#lastScript = script;
+    if (c.up && (!this.#upRan || !same)) {
+      await runScript(c.up, script);
+      this.#log.verbose(`up script '${c.up.line}' ran`);
+    }
+    this.#upRan = true;
+  }
+
+  async #extraSecret(
+    conn: Connection,
+    e: Extract<SessionEvent, { type: 'extra-secret-needed' }>,
+  ): Promise<void> {
+    let secret: Uint8Array | undefined;
+    if (this.#o.extraSecrets) {
+      try {
+        secret = await this.#o.extraSecrets.forResponder(e.extraKeyId, e.initiatorSaeId);
+      } catch (error) {
+        this.#log.warn(`no extra secret (${e.mode}): ${(error as Error).message}`);
+      }
+    }
+    if (conn === this.#current) conn.control?.provideExtraSecret(e.keyId, secret);
+  }
+
+  // ── Timers ─────────────────────────────────────────────────────────────────
+
+  #onTick(): void {
+    const conn = this.#current;
+    const data = conn?.data;
+    if (!conn || !data || data.closed) return;
+    const now = this.#clock();
+    const next = data.nextTimer();
+    if (next !== undefined && next > now) return;
+    for (const a of data.onTimer(now)) {
+      if (a.type === 'send') conn.transport.send(a.datagram, conn.server);
+      else if (a.type !== 'timer') this.#onDataEvent(conn, a);
+    }
+  }
+
+  #onDataEvent(conn: Connection, e: DataChannelEvent): void {
+    switch (e.type) {
+      case 'rekey-needed':
+        this.#log.verbose(`rekey needed (${e.reason}) for key id ${e.keyId}`);
+        void this.#initiatorSecret().then((extra) => {
+          if (conn === this.#current) conn.control?.startRekey(extra);
+        });
+        return;
+      case 'peer-dead': {
+        const silent = Math.round((this.#clock() - e.lastReceived) / 1000);
+        if (conn.pingExit) {
+          this.#log.info(`nothing heard from the server for ${silent} s: exiting (ping-exit)`);
+          this.stop();
+        } else
+          conn.finish({
+            kind: 'restart',
+            reason: `nothing heard from the server for ${silent} s (ping-restart)`,
+          });
+        return;
+      }
+      default:
+        this.#log.debug(`data channel: ${e.type}`);
+    }
+  }
+
+  // ── Leaving ────────────────────────────────────────────────────────────────
+
+  async #cleanup(): Promise<void> {
+    if (this.#tick) clearInterval(this.#tick);
+    this.#tick = undefined;
+    this.#current = undefined;
+    await this.#net.undoAll();
+    this.#applied = [];
+    const c = this.#o.config;
+    if (c.down && this.#upRan && this.#lastScript) {
+      try {
+        await runScript(c.down, { ...this.#lastScript, type: 'down', restart: false });
+        this.#log.verbose(`down script '${c.down.line}' ran`);
+      } catch (error) {
+        this.#log.warn((error as Error).message);
+      }
+    }
+    this.#tun?.close();
+    this.#tun = undefined;
+    this.#appliedPlan = undefined;
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.#wake = undefined;
+        resolve();
+      }, ms);
+      this.#wake = () => {
+        clearTimeout(t);
+        this.#wake = undefined;
+        resolve();
+      };
+    });
+  }
+
+  #drop(reason: string): void {
+    this.drops[reason] = (this.drops[reason] ?? 0) + 1;
+  }
+
+  /** The plan currently applied to the host (tests). */
+  get appliedPlan(): PushedPlan | undefined {
+    return this.#appliedPlan;
+  }
+}
+
+function sameCommands(a: readonly IpCommand[], b: readonly IpCommand[]): boolean {
+  return a.length === b.length && a.every((c, i) => c.argv.join(' ') === b[i]?.argv.join(' '));
+}
+
+function shuffle<T>(items: readonly T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+function asPqvpnError(error: unknown): PqvpnError {
+  if (error instanceof PqvpnError) return error;
+  return new PqvpnError('TUNNEL_FAILED', error instanceof Error ? error.message : String(error), {
+    cause: error,
+  });
+}

@@ -1,0 +1,520 @@
+/**
+ * The server driver: one UDP socket and one TUN device for every client.
+ *
+ * ```
+ *  UDP datagram ─ byte 0 opcode ─┬─ DATA (9): peer id → that session's DataChannel.decrypt
+ *                                │     ip → SessionRoutes.fromClient → TUN write | another client | drop
+ *                                │     exit notice → end the session
+ *                                └─ anything else → ServerControlPlane.receive
+ *  TUN batch → SessionRoutes.forTunPacket → DataChannel.encrypt → UDP send
+ *  ServerControlPlane events:
+ *     auth-needed → Authenticate → AddressPool.acquire → authResult(peer id, pushed options)
+ *     keys-installed / keys-activated → DataChannel.installKeys / activateSendKey
+ *     established → route the client's addresses to it;  closed → free everything
+ *  tick (every TICK_MS) → DataChannel.onTimer: keepalives, ping-restart, rekey triggers
+ * ```
+ *
+ * State is grouped by lifetime: `Server` (process), `Peer` (one control
+ * session; it owns its DataChannel, lease and routes, and "ending" a peer is
+ * one function that releases all of them).
+ *
+ * Float: a datagram that decrypts for peer id X but comes from a new address
+ * moves X there — only after it authenticated, so a forged packet moves
+ * nothing — and the control plane is told (`updateAddress`).
+ *
+ * SIGTERM (`stop('restart')`): every client gets data-channel exit notices
+ * ("restarting", `explicit-exit-notify` copies, at least one) and a control
+ * RESTART alert, so clients reconnect at once — OpenVPN 2.6's server
+ * behaviour with explicit-exit-notify, done always because a client can
+ * otherwise only find out after ping-restart.
+ * @module
+ */
+
+import type { ServerConfig } from '../config/model.js';
+import type { Logger } from '../log.js';
+import {
+  openUdpTransport,
+  parseEndpoint,
+  type UdpEndpoint,
+  type UdpTransport,
+} from '../net/udp-transport.js';
+import type { EndpointEvent } from '../protocol/control/server-endpoint.js';
+import {
+  type DataChannelEvent,
+  ExitReason,
+  MAX_PEER_ID,
+  OPCODE_DATA,
+  OPCODE_SHIFT,
+  wipeDataKeyMaterial,
+} from '../protocol/data/index.js';
+import type { ServerControlPlane, ServerControlPlaneSink } from '../runtime/control-plane.js';
+import type { TunBackend, TunDevice } from '../tun/tun-device.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
+import { AddressPool } from './address-pool.js';
+import { PoolFileWriter, readPoolFile } from './pool-file.js';
+import { buildPushOptions } from './push-options.js';
+import { SessionRoutes } from './routing.js';
+import type { Authenticate, ExtraSecretSource } from './seams.js';
+import { Peer, type PeerEnd } from './server-peer.js';
+import { formatStatus } from './status-file.js';
+import { printable } from './text.js';
+
+export interface TunnelServerOptions {
+  readonly config: ServerConfig;
+  readonly log: Logger;
+  readonly tun: TunBackend;
+  readonly createControlPlane: (sink: ServerControlPlaneSink) => Promise<ServerControlPlane>;
+  readonly authenticate: Authenticate;
+  readonly extraSecrets?: ExtraSecretSource;
+  /** Milliseconds since the epoch; default Date.now. */
+  readonly clock?: () => number;
+  /** How often data-channel timers run. Default 250 ms. */
+  readonly tickMs?: number;
+}
+
+/** Liveness and rekey timers need no finer resolution than this. */
+const DEFAULT_TICK_MS = 250;
+
+export class TunnelServer {
+  readonly pool: AddressPool;
+  readonly #o: TunnelServerOptions;
+  readonly #log: Logger;
+  readonly #clock: () => number;
+  readonly #routes = new SessionRoutes<Peer>();
+  readonly #bySession = new Map<string, Peer>();
+  readonly #byPeerId = new Map<number, Peer>();
+  #transport: UdpTransport | undefined;
+  #tun: TunDevice | undefined;
+  #control: ServerControlPlane | undefined;
+  #poolFile: PoolFileWriter | undefined;
+  #tick: NodeJS.Timeout | undefined;
+  #statusTimer: NodeJS.Timeout | undefined;
+  #nextPeerId = 0;
+  #stopping = false;
+  /** Counters of what the driver dropped, by reason (the data channels count their own). */
+  readonly drops: Record<string, number> = {};
+
+  private constructor(options: TunnelServerOptions) {
+    this.#o = options;
+    this.#log = options.log;
+    this.#clock = options.clock ?? Date.now;
+    const c = options.config;
+    this.pool = new AddressPool({
+      network: c.server.network,
+      prefixLength: c.server.prefixLength,
+      ...(c.serverIpv6 ? { ipv6: c.serverIpv6 } : {}),
+      maxClients: c.maxClients,
+      duplicateCn: c.duplicateCn,
+    });
+  }
+
+  /** Opens the TUN device and the socket and starts serving. */
+  static async start(options: TunnelServerOptions): Promise<TunnelServer> {
+    const server = new TunnelServer(options);
+    try {
+      await server.#start();
+    } catch (error) {
+      await server.stop('shutdown');
+      throw error;
+    }
+    return server;
+  }
+
+  get local(): UdpEndpoint | undefined {
+    return this.#transport?.local;
+  }
+
+  get tunName(): string | undefined {
+    return this.#tun?.name;
+  }
+
+  get peerCount(): number {
+    return this.#bySession.size;
+  }
+
+  async #start(): Promise<void> {
+    const c = this.#o.config;
+    const log = this.#log;
+    if (c.ifconfigPoolPersist) {
+      const text = await readPoolFile(c.ifconfigPoolPersist.path);
+      const { loaded, skipped } = this.pool.loadReservations(text);
+      for (const s of skipped) log.warn(`ifconfig-pool-persist ${c.ifconfigPoolPersist.path}: ${s}`);
+      log.info(`ifconfig-pool-persist: ${loaded} reservation(s) from ${c.ifconfigPoolPersist.path}`);
+      this.#poolFile = new PoolFileWriter(c.ifconfigPoolPersist.path, (e) =>
+        log.warn(`could not write ${c.ifconfigPoolPersist?.path}: ${(e as Error).message}`),
+      );
+    }
+    const tun = await this.#o.tun.open({ name: tunName(c.dev), mtu: c.tunMtu });
+    this.#tun = tun;
+    await tun.addAddress({ family: 4, address: this.pool.serverIpv4, prefixLength: this.pool.prefixLength });
+    if (this.pool.serverIpv6 !== undefined && this.pool.ipv6PrefixLength !== undefined)
+      await tun.addAddress({
+        family: 6,
+        address: this.pool.serverIpv6,
+        prefixLength: this.pool.ipv6PrefixLength,
+      });
+    await tun.setUp();
+    log.info(
+      `TUN ${tun.name} up, mtu ${tun.mtu}, ${this.pool.serverIpv4}/${this.pool.prefixLength}` +
+        (this.pool.serverIpv6 ? `, ${this.pool.serverIpv6}/${this.pool.ipv6PrefixLength}` : ''),
+    );
+
+    this.#control = await this.#o.createControlPlane({
+      send: (datagram, to) => this.#sendControl(datagram, to),
+      event: (event) => this.#onControlEvent(event),
+    });
+    const transport = await openUdpTransport({
+      proto: c.proto,
+      ...(c.local !== undefined ? { address: c.local } : {}),
+      port: c.lport,
+      ipv6Only: c.bind.ipv6only,
+      ...(c.rcvbuf ? { receiveBufferBytes: c.rcvbuf } : {}),
+      ...(c.sndbuf ? { sendBufferBytes: c.sndbuf } : {}),
+    });
+    this.#transport = transport;
+    log.info(
+      `UDP listening on ${transport.local.key} (${transport.dualStack ? 'IPv6 and IPv4' : `IPv${transport.family} only`}), ` +
+        `socket buffers receive ${transport.buffers.receive} / send ${transport.buffers.send} bytes`,
+    );
+    transport.onDatagram((datagram, from) => this.#onDatagram(datagram, from));
+    tun.onPackets((packets) => this.#onTunPackets(packets));
+    this.#tick = setInterval(() => this.#onTick(), this.#o.tickMs ?? DEFAULT_TICK_MS);
+    if (c.status) {
+      const every = Math.max(1, c.status.seconds) * 1000;
+      this.#statusTimer = setInterval(() => void this.#writeStatus(), every);
+      void this.#writeStatus();
+    }
+    log.info('Initialization Sequence Completed');
+  }
+
+  // ── Datagrams from the network ─────────────────────────────────────────────
+
+  #onDatagram(datagram: Buffer, from: UdpEndpoint): void {
+    if (datagram.length === 0) return;
+    if (datagram[0]! >>> OPCODE_SHIFT !== OPCODE_DATA) {
+      this.#control?.receive(datagram, from.key);
+      return;
+    }
+    if (datagram.length < 4) {
+      this.#drop('data-truncated');
+      return;
+    }
+    const peerId = (datagram[1]! << 16) | (datagram[2]! << 8) | datagram[3]!;
+    const peer = this.#byPeerId.get(peerId);
+    if (peer === undefined || peer.data === undefined) {
+      this.#drop('data-unknown-peer');
+      return;
+    }
+    const now = this.#clock();
+    const result = peer.data.decrypt(now, datagram);
+    if (result.type === 'drop') return;
+    if (from.key !== peer.endpoint.key) this.#float(peer, from);
+    if (result.type === 'ip') {
+      const decision = this.#routes.fromClient(peer, result.packet, this.#o.config.clientToClient);
+      if (decision.kind === 'tun') this.#tun?.write(result.packet);
+      else if (decision.kind === 'peer') this.#sendTo(decision.peer, result.packet, now);
+      else this.#drop(`from-client-${decision.reason}`);
+    } else if (result.type === 'exit') {
+      this.#endPeer(peer, { reason: 'EXIT_NOTICE', detail: 'the client said it is leaving', tell: false });
+    }
+  }
+
+  #float(peer: Peer, to: UdpEndpoint): void {
+    this.#log.info(`${peer.label}: floated from ${peer.endpoint.key} to ${to.key}`);
+    peer.endpoint = to;
+    this.#control?.updateAddress(peer.session, to.key);
+  }
+
+  // ── Packets from the TUN device ────────────────────────────────────────────
+
+  #onTunPackets(packets: readonly Uint8Array[]): void {
+    const now = this.#clock();
+    for (const packet of packets) {
+      const peer = this.#routes.forTunPacket(packet);
+      if (peer === undefined) this.#drop('tun-no-route');
+      else this.#sendTo(peer, packet, now);
+    }
+  }
+
+  #sendTo(peer: Peer, packet: Uint8Array, now: number): void {
+    const r = peer.data?.encrypt(now, packet);
+    if (r?.ok) this.#transport?.send(r.datagram, peer.endpoint);
+  }
+
+  #sendControl(datagram: Uint8Array, to: string): void {
+    const peer = this.#peerAt(to);
+    let endpoint: UdpEndpoint;
+    try {
+      endpoint = peer?.endpoint.key === to ? peer.endpoint : parseEndpoint(to);
+    } catch {
+      this.#drop('control-bad-address');
+      return;
+    }
+    this.#transport?.send(datagram, endpoint);
+  }
+
+  #peerAt(key: string): Peer | undefined {
+    for (const p of this.#bySession.values()) if (p.endpoint.key === key) return p;
+    return undefined;
+  }
+
+  // ── Control-plane events ───────────────────────────────────────────────────
+
+  #onControlEvent(e: EndpointEvent): void {
+    const peer = this.#bySession.get(e.session);
+    switch (e.type) {
+      case 'auth-needed':
+        void this.#authenticate(e);
+        return;
+      case 'keys-installed':
+        if (peer?.data && !peer.data.closed)
+          peer.data.installKeys(this.#clock(), e.keys, { activate: e.sending });
+        wipeDataKeyMaterial(e.keys);
+        return;
+      case 'keys-activated':
+        if (peer?.data && !peer.data.closed) peer.data.activateSendKey(this.#clock(), e.keyId);
+        return;
+      case 'established':
+        if (peer) this.#established(peer, e);
+        return;
+      case 'extra-secret-needed':
+        void this.#extraSecret(e);
+        return;
+      case 'rekey-started':
+        this.#log.verbose(
+          `${peer?.label ?? e.session}: rekey to key id ${e.keyId} started by ${e.initiator}`,
+        );
+        return;
+      case 'closed':
+        if (peer) this.#endPeer(peer, { reason: e.reason, detail: e.detail, by: e.by, tell: false });
+        else if (e.reason !== 'CLOSE_NOTIFY')
+          this.#log.info(
+            `${e.address}: handshake ended: ${e.reason}${e.detail ? ` (${printable(e.detail)})` : ''}`,
+          );
+        return;
+    }
+  }
+
+  async #authenticate(e: Extract<EndpointEvent, { type: 'auth-needed' }>): Promise<void> {
+    const c = this.#o.config;
+    const control = this.#control;
+    const who =
+      e.username !== undefined && e.commonName !== undefined
+        ? `${printable(e.commonName)}/${printable(e.username)}`
+        : printable(e.commonName ?? e.username ?? '?');
+    let decision: Awaited<ReturnType<Authenticate>>;
+    try {
+      decision = await this.#o.authenticate({
+        ...(e.commonName !== undefined ? { commonName: e.commonName } : {}),
+        ...(e.username !== undefined ? { username: e.username } : {}),
+        ...(e.password !== undefined ? { password: e.password } : {}),
+        address: e.address,
+      });
+    } catch (error) {
+      decision = { ok: false, reason: `authenticator failed: ${(error as Error).message}` };
+    } finally {
+      e.password?.fill(0);
+    }
+    if (this.#stopping || !control) return;
+    if (!decision.ok) {
+      this.#log.info(`${e.address} [${who}]: authentication failed: ${decision.reason}`);
+      control.authResult(e.session, { ok: false, reason: decision.reason });
+      return;
+    }
+    const name = (c.usernameAsCommonName ? e.username : undefined) ?? e.commonName ?? e.username ?? '';
+    const lease = this.pool.acquire(e.session, name);
+    if (!lease.ok) {
+      this.#log.warn(`${e.address} [${who}]: refused: ${lease.reason}`);
+      control.authResult(e.session, { ok: false, reason: lease.reason });
+      return;
+    }
+    if (lease.replaced !== undefined) {
+      const old = this.#bySession.get(lease.replaced);
+      if (old) {
+        this.#log.info(`${old.label}: replaced by a new connection of the same name (no duplicate-cn)`);
+        this.#endPeer(old, {
+          reason: 'REPLACED',
+          detail: 'same name connected again',
+          tell: true,
+          keepLease: true,
+        });
+      }
+    }
+    const peerId = this.#allocatePeerId();
+    const endpoint = parseEndpoint(e.address);
+    const peer = new Peer({
+      session: e.session,
+      peerId,
+      name,
+      who,
+      endpoint,
+      lease: lease.lease,
+      now: this.#clock(),
+      config: c,
+    });
+    this.#bySession.set(e.session, peer);
+    this.#byPeerId.set(peerId, peer);
+    this.#poolFile?.write(this.pool.formatReservations());
+    control.authResult(e.session, {
+      ok: true,
+      peerId,
+      pushOptions: buildPushOptions(c, this.pool, lease.lease),
+    });
+  }
+
+  #established(peer: Peer, e: Extract<EndpointEvent, { type: 'established' }>): void {
+    peer.establishedAt = this.#clock();
+    this.#routes.add(peer, peer.lease.ipv4, peer.lease.ipv6);
+    this.#log.info(
+      `${peer.label}: connected from ${peer.endpoint.key}, peer id ${peer.peerId}, ` +
+        `assigned ${peer.lease.ipv4}${peer.lease.ipv6 ? ` and ${peer.lease.ipv6}` : ''}, key id ${e.keyId}`,
+    );
+  }
+
+  async #extraSecret(e: Extract<EndpointEvent, { type: 'extra-secret-needed' }>): Promise<void> {
+    let secret: Uint8Array | undefined;
+    if (this.#o.extraSecrets) {
+      try {
+        secret = await this.#o.extraSecrets.forResponder(e.extraKeyId, e.initiatorSaeId);
+      } catch (error) {
+        this.#log.warn(`${e.address}: no extra secret (${e.mode}): ${(error as Error).message}`);
+      }
+    }
+    if (!this.#stopping) this.#control?.provideExtraSecret(e.session, e.keyId, secret);
+  }
+
+  async #startRekey(peer: Peer): Promise<void> {
+    let extra: Awaited<ReturnType<ExtraSecretSource['forInitiator']>> | undefined;
+    if (this.#o.extraSecrets) {
+      try {
+        extra = await this.#o.extraSecrets.forInitiator();
+      } catch (error) {
+        this.#log.warn(`${peer.label}: rekey without an extra secret: ${(error as Error).message}`);
+      }
+    }
+    if (!peer.ended) this.#control?.startRekey(peer.session, extra);
+  }
+
+  // ── Timers ─────────────────────────────────────────────────────────────────
+
+  #onTick(): void {
+    const now = this.#clock();
+    for (const peer of [...this.#bySession.values()]) {
+      const data = peer.data;
+      if (!data || peer.ended) continue;
+      const next = data.nextTimer();
+      if (next !== undefined && next > now) continue;
+      for (const a of data.onTimer(now)) {
+        if (a.type === 'send') this.#transport?.send(a.datagram, peer.endpoint);
+        else if (a.type !== 'timer') this.#onDataEvent(peer, a);
+      }
+    }
+  }
+
+  #onDataEvent(peer: Peer, e: DataChannelEvent): void {
+    switch (e.type) {
+      case 'rekey-needed':
+        this.#log.verbose(`${peer.label}: rekey needed (${e.reason}) for key id ${e.keyId}`);
+        void this.#startRekey(peer);
+        return;
+      case 'peer-dead':
+        this.#endPeer(peer, {
+          reason: 'PING_RESTART',
+          detail: `nothing heard for ${Math.round((this.#clock() - e.lastReceived) / 1000)} s (keepalive timeout)`,
+          tell: true,
+        });
+        return;
+      case 'peer-exited':
+        return; // handled where the notice was decrypted
+      default:
+        this.#log.debug(`${peer.label}: ${e.type}`);
+    }
+  }
+
+  // ── Ending sessions ────────────────────────────────────────────────────────
+
+  #endPeer(peer: Peer, end: PeerEnd): void {
+    if (peer.ended) return;
+    peer.ended = true;
+    peer.data?.close();
+    this.#routes.remove(peer);
+    this.#bySession.delete(peer.session);
+    this.#byPeerId.delete(peer.peerId);
+    if (!end.keepLease) this.pool.release(peer.session);
+    if (end.tell) this.#control?.close(peer.session, 'restart');
+    const by = end.by === 'peer' ? ' (by the client)' : '';
+    this.#log.info(
+      `${peer.label}: session ended: ${end.reason}${by}${end.detail ? `: ${printable(end.detail)}` : ''}; ` +
+        `${end.keepLease ? 'address kept for the new session' : `released ${peer.lease.ipv4}`}`,
+    );
+  }
+
+  #allocatePeerId(): number {
+    for (let n = 0; n <= MAX_PEER_ID; n++) {
+      const id = (this.#nextPeerId + n) % (MAX_PEER_ID + 1);
+      if (!this.#byPeerId.has(id)) {
+        this.#nextPeerId = (id + 1) % (MAX_PEER_ID + 1);
+        return id;
+      }
+    }
+    throw new Error('no free peer id'); // max-clients is far below 2^24
+  }
+
+  #drop(reason: string): void {
+    this.drops[reason] = (this.drops[reason] ?? 0) + 1;
+  }
+
+  async #writeStatus(): Promise<void> {
+    const status = this.#o.config.status;
+    if (!status) return;
+    try {
+      const text = formatStatus(new Date(this.#clock()), [...this.#bySession.values()]);
+      await writeFileAtomic(status.path, text, { mode: 0o644, overwrite: true });
+    } catch (error) {
+      this.#log.warn(`could not write status ${status.path}: ${(error as Error).message}`);
+    }
+  }
+
+  /**
+   * Stops serving: tells every client (exit notices and a control alert;
+   * 'restart' asks them to reconnect), closes the socket and the TUN device,
+   * and flushes the pool file. Idempotent.
+   */
+  async stop(reason: 'shutdown' | 'restart' = 'restart'): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    if (this.#tick) clearInterval(this.#tick);
+    if (this.#statusTimer) clearInterval(this.#statusTimer);
+    const now = this.#clock();
+    const copies = Math.max(1, this.#o.config.explicitExitNotify);
+    const exitReason = reason === 'restart' ? ExitReason.restarting : ExitReason.shuttingDown;
+    for (const peer of this.#bySession.values()) {
+      for (let i = 0; i < copies; i++) {
+        const r = peer.data?.exitNotice(now, exitReason);
+        if (r?.ok) this.#transport?.send(r.datagram, peer.endpoint);
+      }
+    }
+    const count = this.#bySession.size;
+    await this.#control?.shutdown(reason);
+    for (const peer of [...this.#bySession.values()])
+      this.#endPeer(peer, { reason: 'SHUTDOWN', detail: `server ${reason}`, tell: false, keepLease: false });
+    if (count > 0)
+      this.#log.info(
+        `told ${count} client(s) the server is ${reason === 'restart' ? 'restarting' : 'shutting down'}`,
+      );
+    // Let the notices leave before the socket closes.
+    await new Promise((r) => setImmediate(r));
+    await this.#transport?.close();
+    this.#tun?.close();
+    await this.#writeStatus();
+    if (this.#poolFile) {
+      this.#poolFile.write(this.pool.formatReservations());
+      await this.#poolFile.flush();
+    }
+  }
+}
+
+/** `dev tun` asks the kernel for the next free tunN; any other name is used as given. */
+export function tunName(dev: string): string {
+  return dev === 'tun' ? 'tun%d' : dev;
+}

@@ -1,0 +1,45 @@
+/**
+ * `status FILE N`: the connected clients, rewritten every N seconds, in
+ * OpenVPN's version 1 layout (the default of `status-version`), so tools that
+ * read OpenVPN status files read ours.
+ * @module
+ */
+
+import type { Peer } from './server-peer.js';
+
+function stamp(d: Date): string {
+  return d
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, '');
+}
+
+/** Names go into a comma-separated file: commas and control characters become '_'. */
+function field(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const c = ch.charCodeAt(0);
+    out += ch === ',' || c < 0x20 || c === 0x7f ? '_' : ch;
+  }
+  return out;
+}
+
+export function formatStatus(now: Date, peers: readonly Peer[]): string {
+  const lines = ['OpenVPN CLIENT LIST', `Updated,${stamp(now)}`];
+  lines.push('Common Name,Real Address,Bytes Received,Bytes Sent,Connected Since');
+  const established = peers.filter((p) => p.establishedAt !== undefined && !p.ended);
+  for (const p of established) {
+    const s = p.data.stats();
+    lines.push(
+      `${field(p.name)},${p.endpoint.key},${s.bytesReceived},${s.bytesSent},${stamp(new Date(p.connectedAt))}`,
+    );
+  }
+  lines.push('ROUTING TABLE', 'Virtual Address,Common Name,Real Address,Last Ref');
+  for (const p of established) {
+    const since = stamp(new Date(p.establishedAt ?? p.connectedAt));
+    lines.push(`${p.lease.ipv4},${field(p.name)},${p.endpoint.key},${since}`);
+    if (p.lease.ipv6) lines.push(`${p.lease.ipv6},${field(p.name)},${p.endpoint.key},${since}`);
+  }
+  lines.push('GLOBAL STATS', 'Max bcast/mcast queue length,0', 'END', '');
+  return lines.join('\n');
+}

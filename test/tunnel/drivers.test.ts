@@ -1,0 +1,288 @@
+/**
+ * The server and client drivers in one process: real UDP on 127.0.0.1, real
+ * handshakes (in-process control planes, test certificates), in-memory TUN
+ * devices and a recording `ip`. No root needed; the netns tests in test/e2e
+ * repeat the important cases with real devices.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ClientConfig, ServerConfig } from '../../src/config/model.js';
+import { Logger } from '../../src/log.js';
+import type { CommandRunner } from '../../src/net/iproute2.js';
+import {
+  createInProcessClientControlPlane,
+  createInProcessServerControlPlane,
+} from '../../src/runtime/in-process.js';
+import { TunnelClient } from '../../src/tunnel/client.js';
+import type { Authenticate } from '../../src/tunnel/seams.js';
+import { TunnelServer } from '../../src/tunnel/server.js';
+import { client as clientConfig, server as serverConfig } from '../config/helpers.js';
+import { FakeVerifier, identity } from '../protocol/control/helpers.js';
+import { ipv4Packet, MemoryTunBackend } from './support/memory-tun.js';
+
+const running: { stop(): unknown }[] = [];
+afterEach(async () => {
+  for (const r of running.splice(0).reverse()) await r.stop();
+});
+
+function logger(lines: string[], tag: string): Logger {
+  return new Logger({ verb: 4, sink: (l) => lines.push(`${tag} ${l}`) });
+}
+
+interface ServerSetup {
+  config?: Partial<ServerConfig>;
+  text?: string;
+  authenticate?: Authenticate;
+  password?: boolean;
+  port?: number;
+}
+
+async function startServer(o: ServerSetup = {}) {
+  const lines: string[] = [];
+  const tun = new MemoryTunBackend();
+  const base = serverConfig(`proto udp4\n${o.text ?? ''}`);
+  const config: ServerConfig = { ...base, lport: o.port ?? 0, ...o.config };
+  const server = await TunnelServer.start({
+    config,
+    log: logger(lines, 'S'),
+    tun,
+    authenticate: o.authenticate ?? (async () => ({ ok: true })),
+    createControlPlane: (sink) =>
+      createInProcessServerControlPlane(
+        {
+          session: {
+            identity: identity('server', 'serverAuth'),
+            clientAuth: { certificate: !o.password, password: o.password ?? false },
+          },
+          verifier: { trustAnchors: [] },
+          peerVerifier: new FakeVerifier(),
+        },
+        sink,
+      ),
+    tickMs: 50,
+  });
+  running.push(server);
+  return { server, tun, lines, port: server.local!.port, config };
+}
+
+function recordingIp(): CommandRunner & { calls: string[] } {
+  const calls: string[] = [];
+  return {
+    calls,
+    run: async (argv) => {
+      calls.push(argv.join(' '));
+      return argv.includes('get') ? '[{"dst":"127.0.0.1","dev":"lo"}]' : '';
+    },
+  };
+}
+
+function startClient(
+  port: number,
+  o: {
+    name?: string;
+    text?: string;
+    config?: Partial<ClientConfig>;
+    credentials?: { username: string; password: string };
+  } = {},
+) {
+  const lines: string[] = [];
+  const tun = new MemoryTunBackend();
+  const ip = recordingIp();
+  const base = clientConfig(`connect-retry 1 1\nnobind\n${o.text ?? ''}`);
+  const config: ClientConfig = {
+    ...base,
+    remotes: [{ host: '127.0.0.1', port, proto: 'udp4' }],
+    ...o.config,
+  };
+  let connected = 0;
+  const waiters: (() => void)[] = [];
+  const client = new TunnelClient({
+    config,
+    log: logger(lines, 'C'),
+    tun,
+    ip,
+    tickMs: 50,
+    onConnected: () => {
+      connected++;
+      for (const w of waiters.splice(0)) w();
+    },
+    createControlPlane: (sink) =>
+      createInProcessClientControlPlane(
+        {
+          session: {
+            ...(o.credentials
+              ? {
+                  credentials: {
+                    username: o.credentials.username,
+                    password: new TextEncoder().encode(o.credentials.password),
+                  },
+                }
+              : { identity: identity(o.name ?? 'alice', 'clientAuth') }),
+          },
+          verifier: { trustAnchors: [] },
+          peerVerifier: new FakeVerifier(),
+        },
+        sink,
+      ),
+  });
+  const done = client.run();
+  done.catch(() => {});
+  running.push(client);
+  const connections = (n: number, timeoutMs = 8000) =>
+    new Promise<void>((resolve, reject) => {
+      const t = setTimeout(
+        () => reject(new Error(`not connected ${n} time(s); log:\n${lines.join('\n')}`)),
+        timeoutMs,
+      );
+      const check = () => {
+        if (connected >= n) {
+          clearTimeout(t);
+          resolve();
+        } else waiters.push(check);
+      };
+      check();
+    });
+  return {
+    client,
+    tun,
+    ip,
+    lines,
+    done,
+    connections,
+    get connected() {
+      return connected;
+    },
+  };
+}
+
+async function until(predicate: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const isTo = (dst: string) => (p: Uint8Array) => p.slice(16, 20).join('.') === dst;
+
+describe('server and client drivers over UDP on loopback', () => {
+  it('connect, configure the pushed address and carry packets both ways', async () => {
+    const s = await startServer({ text: 'push "route 192.168.77.0 255.255.255.0"\nkeepalive 10 60\n' });
+    const c = startClient(s.port);
+    await c.connections(1);
+    expect(c.ip.calls).toContain('-4 addr add 10.8.0.2/24 dev tun0');
+    expect(c.ip.calls).toContain('-4 route add 192.168.77.0/24 via 10.8.0.1 dev tun0');
+    expect(s.tun.last.addresses).toEqual([{ family: 4, address: '10.8.0.1', prefixLength: 24 }]);
+    // client → server
+    c.tun.last.inject(ipv4Packet('10.8.0.2', '10.8.0.1'));
+    await s.tun.last.waitFor(isTo('10.8.0.1'));
+    // server → client
+    s.tun.last.inject(ipv4Packet('10.8.0.1', '10.8.0.2'));
+    await c.tun.last.waitFor(isTo('10.8.0.2'));
+    // a spoofed source from the client is dropped, not forwarded
+    c.tun.last.inject(ipv4Packet('10.8.0.77', '10.8.0.1'));
+    await until(() => (s.server.drops['from-client-bad-source'] ?? 0) === 1, 2000, 'bad-source drop');
+    expect(s.lines.join('\n')).toMatch(/alice\/127\.0\.0\.1:\d+: connected from .*assigned 10\.8\.0\.2/);
+  });
+
+  it('a client that leaves sends an exit notice: the server frees its address at once', async () => {
+    const s = await startServer();
+    const c = startClient(s.port);
+    await c.connections(1);
+    expect(s.server.peerCount).toBe(1);
+    c.client.stop();
+    await c.done;
+    await until(() => s.server.peerCount === 0, 2000, 'the session to end');
+    expect(s.server.pool.activeCount).toBe(0);
+    expect(s.lines.join('\n')).toMatch(/session ended: EXIT_NOTICE/);
+    // Everything the client added was removed, newest first.
+    expect(c.ip.calls).toContain('-4 addr del 10.8.0.2/24 dev tun0');
+    expect(c.tun.last.closed).toBe(true);
+  });
+
+  it('a server restart (SIGTERM) brings the client back without help', async () => {
+    const s1 = await startServer();
+    const c = startClient(s1.port);
+    await c.connections(1);
+    await s1.server.stop('restart');
+    expect(c.tun.devices).toHaveLength(1);
+    const s2 = await startServer({ port: s1.port });
+    await c.connections(2, 10_000);
+    expect(c.lines.join('\n')).toMatch(/server is restarting \(exit notice\)|RESTART by the server/);
+    // The same TUN device carries on (persist-tun), with the same address: no ip changes.
+    expect(c.tun.devices).toHaveLength(1);
+    c.tun.last.inject(ipv4Packet('10.8.0.2', '10.8.0.1'));
+    await s2.tun.last.waitFor(isTo('10.8.0.1'));
+    s2.tun.last.inject(ipv4Packet('10.8.0.1', '10.8.0.2'));
+    await c.tun.last.waitFor(isTo('10.8.0.2'));
+  });
+
+  it('client-to-client forwards between clients inside the server', async () => {
+    const s = await startServer({ text: 'client-to-client\n' });
+    const a = startClient(s.port, { name: 'alice' });
+    const b = startClient(s.port, { name: 'bob' });
+    await Promise.all([a.connections(1), b.connections(1)]);
+    const addrA = a.client.appliedPlan!.ifconfig.local;
+    const addrB = b.client.appliedPlan!.ifconfig.local;
+    expect(addrA).not.toBe(addrB);
+    a.tun.last.inject(ipv4Packet(addrA, addrB));
+    await b.tun.last.waitFor(isTo(addrB));
+    expect(s.tun.last.written.some(isTo(addrB))).toBe(false);
+  });
+
+  it('a wrong password: AUTH_FAILED, run() rejects and nothing was configured', async () => {
+    const s = await startServer({
+      password: true,
+      authenticate: async (r) =>
+        r.username === 'alice' && new TextDecoder().decode(r.password) === 'right'
+          ? { ok: true }
+          : { ok: false, reason: 'wrong password' },
+    });
+    const c = startClient(s.port, { credentials: { username: 'alice', password: 'wrong' } });
+    await expect(c.done).rejects.toMatchObject({ code: 'AUTH_FAILED' });
+    expect(c.ip.calls).toEqual([]);
+    expect(c.tun.devices).toHaveLength(0);
+    expect(s.lines.join('\n')).toMatch(/authentication failed: wrong password/);
+    expect(s.lines.join('\n')).not.toMatch(/wrong"|right/);
+    const ok = startClient(s.port, { credentials: { username: 'alice', password: 'right' } });
+    await ok.connections(1);
+  });
+
+  it('rekeys by time (reneg-sec) while traffic flows, without losing the session', async () => {
+    const s = await startServer({ config: { renegSec: 1 } });
+    const c = startClient(s.port, { config: { renegSec: 1 } });
+    await c.connections(1);
+    for (let i = 0; i < 30; i++) {
+      c.tun.last.inject(ipv4Packet('10.8.0.2', '10.8.0.1', Uint8Array.of(i)));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await until(() => s.tun.last.written.length >= 29, 3000, 'packets through rekeys');
+    const rekeys = s.lines.filter((l) => /rekey to key id/.test(l)).length;
+    expect(rekeys).toBeGreaterThanOrEqual(2);
+    expect(s.server.peerCount).toBe(1);
+    expect(c.connected).toBe(1);
+  });
+
+  it('a client that vanishes frees its address after the keepalive timeout', async () => {
+    const s = await startServer({ config: { ping: 1, pingRestart: 2 } });
+    const c = startClient(s.port);
+    await c.connections(1);
+    expect(s.server.pool.activeCount).toBe(1);
+    await vanish();
+    await until(() => s.server.pool.activeCount === 0, 6000, 'the lease to be freed');
+    expect(s.lines.join('\n')).toMatch(/session ended: PING_RESTART.*released 10\.8\.0\.2/);
+  });
+});
+
+/** Makes every UDP sender in this process go silent for 5 s: the client vanishes without a word. */
+async function vanish(): Promise<void> {
+  const dgram = await import('node:dgram');
+  const proto = dgram.Socket.prototype as unknown as { send: (...a: unknown[]) => void };
+  const original = proto.send;
+  proto.send = function (this: unknown, ...args: unknown[]) {
+    void this;
+    void args;
+  };
+  setTimeout(() => {
+    proto.send = original;
+  }, 5000).unref();
+}
