@@ -11,7 +11,9 @@
  *
  * `(idle)` is time the event loop waited for I/O; `(program)` is native code
  * V8 cannot attribute (libuv, syscalls, the addon); `(garbage collector)` is
- * GC. Shares are given of the busy (non-idle) time.
+ * GC. Functions without a script are Node's C++ bindings or V8 builtins
+ * (e.g. `initiv (native)` of node:crypto). Shares are given of the busy
+ * (non-idle) time.
  * @module
  */
 
@@ -63,13 +65,16 @@ export function summarizeCpuProfile(text: string, root = ''): ProfileSummary {
       continue;
     }
     const file = shortUrl(frame.url, root);
+    const pseudo = frame.functionName.startsWith('(');
     const name = file
       ? `${frame.functionName || '(anonymous)'} ${file}:${frame.lineNumber + 1}`
-      : frame.functionName || '(anonymous)';
+      : pseudo
+        ? frame.functionName
+        : `${frame.functionName || '(anonymous)'} (native)`;
     const entry = byFunction.get(name) ?? { file, us: 0 };
     entry.us += us;
     byFunction.set(name, entry);
-    const fileKey = file || frame.functionName;
+    const fileKey = file || (pseudo ? frame.functionName : '(native functions of Node and V8)');
     byFile.set(fileKey, (byFile.get(fileKey) ?? 0) + us);
   }
   const busyUs = totalUs - idleUs;

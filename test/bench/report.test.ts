@@ -101,27 +101,34 @@ describe('CPU profile self time', () => {
       { id: 4, callFrame: { functionName: '(garbage collector)', url: '', lineNumber: -1 } },
       { id: 5, callFrame: { functionName: '(idle)', url: '', lineNumber: -1 } },
       { id: 6, callFrame: { functionName: 'seal', url: 'file:///repo/dist/b.js', lineNumber: 9 } },
+      { id: 7, callFrame: { functionName: 'initiv', url: '', lineNumber: -1 } },
     ],
     startTime: 0,
     endTime: 1000,
-    // Sample i lasts timeDeltas[i + 1] µs: seal 300 + 200 ms, main 100, gc 100, idle 400; the last sample none.
-    samples: [3, 2, 4, 5, 6, 2],
-    timeDeltas: [0, 300_000, 100_000, 100_000, 400_000, 200_000],
+    // Sample i lasts timeDeltas[i + 1] µs: seal 300 + 200 ms, main 100, gc 100, idle 400, initiv 50; the last none.
+    samples: [3, 2, 4, 5, 6, 7, 2],
+    timeDeltas: [0, 300_000, 100_000, 100_000, 400_000, 200_000, 50_000],
   };
 
   it('attributes each interval to the sample that opens it and merges one function reached by two paths', () => {
     const p = summarizeCpuProfile(JSON.stringify(profile), '/repo');
-    expect(p.totalMs).toBeCloseTo(1100);
+    expect(p.totalMs).toBeCloseTo(1150);
     expect(p.idleMs).toBeCloseTo(400);
-    expect(p.busyMs).toBeCloseTo(700);
+    expect(p.busyMs).toBeCloseTo(750);
     expect(p.functions.map((f) => [f.name, Math.round(f.selfMs)])).toEqual([
       ['seal dist/b.js:10', 500],
       ['main dist/a.js:1', 100],
       ['(garbage collector)', 100],
+      ['initiv (native)', 50],
     ]);
-    expect(p.functions[0]!.share).toBeCloseTo(5 / 7);
-    expect(p.files.map((f) => f.name)).toEqual(['dist/b.js', 'dist/a.js', '(garbage collector)']);
-    expect(formatProfile('pqvpn server', p)).toContain('| 500 | 71.4 % | `seal dist/b.js:10` |');
+    expect(p.functions[0]!.share).toBeCloseTo(500 / 750);
+    expect(p.files.map((f) => f.name)).toEqual([
+      'dist/b.js',
+      'dist/a.js',
+      '(garbage collector)',
+      '(native functions of Node and V8)',
+    ]);
+    expect(formatProfile('pqvpn server', p)).toContain('| 500 | 66.7 % | `seal dist/b.js:10` |');
   });
 
   it('rejects what is not a profile with a code', () => {
