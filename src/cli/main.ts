@@ -14,6 +14,7 @@ import { ConfigErrors, exitCodeFor, PqvpnError, UsageError } from '../errors.js'
 import { clientCommand } from './commands/client.js';
 import { configCommand } from './commands/config.js';
 import { genkeyCommand } from './commands/genkey.js';
+import { kmeSimCommand } from './commands/kme-sim.js';
 import { passwdCommand } from './commands/passwd.js';
 import { pkiCommand } from './commands/pki.js';
 import { serverCommand } from './commands/server.js';
@@ -30,6 +31,7 @@ export function buildParser(argv: readonly string[], io: CommandIO): Argv {
     .command(pkiCommand(io))
     .command(passwdCommand(io))
     .command(genkeyCommand(io))
+    .command(kmeSimCommand(io))
     .demandCommand(1, 'Name a command; see pqvpn --help.')
     .recommendCommands()
     .strict()

@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import type { GeneralName } from '../pki/general-name.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
-import { QkdError, QkdErrorCode } from './errors.js';
+import { printable, QkdError, QkdErrorCode } from './errors.js';
 import { isSaeId } from './etsi014.js';
 import { KmePair } from './kme-handler.js';
 import { KeyPool } from './kme-pool.js';
@@ -261,7 +261,7 @@ export async function startKmeSimulator(options: KmeSimOptions): Promise<KmeSimu
         },
       );
       server.on('tlsClientError', (error) =>
-        log(`kme-${which === 0 ? 'a' : 'b'}: TLS client rejected: ${error.message}`),
+        log(`kme-${which === 0 ? 'a' : 'b'}: TLS client rejected: ${tlsReason(error)}`),
       );
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -302,4 +302,10 @@ export async function startKmeSimulator(options: KmeSimOptions): Promise<KmeSimu
       pair.wipe();
     },
   };
+}
+
+/** OpenSSL's reason text ("peer did not return a certificate"), without the file and line noise. */
+function tlsReason(error: Error): string {
+  const parts = error.message.split(':');
+  return printable(parts.length >= 5 ? (parts[4] ?? error.message) : error.message, 160);
 }
