@@ -24,6 +24,11 @@ export interface TunOpenOptions {
   readonly name?: string;
   /** Link MTU in bytes (576..65535). */
   readonly mtu: number;
+  /**
+   * Called once if reading fails for good (the device has stopped reading: close it). Without it the
+   * backend throws the error from the event loop, like an error in an event listener.
+   */
+  readonly onError?: (error: Error) => void;
 }
 
 /**
