@@ -248,7 +248,7 @@ function size(c: Record<string, unknown>, field: string, min: number, max: numbe
 
 function show(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…` : v);
-  if (typeof v === 'number') return String(v);
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   return v === null ? 'null' : typeof v;
 }
 
