@@ -183,12 +183,10 @@ export function lockstep(o: LockstepOptions) {
   const events: Array<{ side: 'client' | 'server'; event: SessionEvent }> = [];
   let now = o.start;
   const perform = (side: 'client' | 'server', actions: readonly (SessionAction | EndpointAction)[]): void => {
+    // Sends first, then events: answering an event produces later datagrams.
+    for (const a of actions) if (a.type === 'send') queue.push({ from: side, bytes: a.datagram });
     for (const a of actions) {
-      if (a.type === 'send') {
-        queue.push({ from: side, bytes: a.datagram });
-        continue;
-      }
-      if (a.type === 'timer') continue;
+      if (a.type === 'send' || a.type === 'timer') continue;
       events.push({ side, event: a });
       if (side === 'server' && 'session' in a) {
         if (a.type === 'auth-needed') perform('server', server.authResult(now, a.session, o.auth));
