@@ -163,13 +163,24 @@ export function httpsTransport(options: HttpsTransportOptions): KmeTransport {
           }),
         );
       }, req.timeoutMs);
+      // TLS 1.3 clients finish their handshake before the server has checked their certificate. A server
+      // that then rejects it may just close the connection (Node does) instead of sending an alert. What
+      // tells it apart from a KME that crashed mid-request: an accepting server sends session tickets
+      // right after the handshake, before any answer; a rejecting one sends nothing.
+      let rejectedLooking = false;
       r.on('socket', (socket) => {
         const tls = socket as TLSSocket;
-        if (!tls.connecting && tls.encrypted) tlsDone = true;
-        else tls.once('secureConnect', () => (tlsDone = true));
+        const onSecure = () => {
+          tlsDone = true;
+          rejectedLooking = tls.getProtocol() === 'TLSv1.3' && !tls.isSessionReused();
+        };
+        tls.on('session', () => (rejectedLooking = false));
+        if (!tls.connecting && tls.encrypted) onSecure();
+        else tls.once('secureConnect', onSecure);
       });
-      r.on('error', (error) => fail(classify(error, tlsDone, where)));
+      r.on('error', (error) => fail(classify(error, tlsDone, where, rejectedLooking)));
       r.on('response', (res) => {
+        rejectedLooking = false;
         let size = 0;
         res.on('data', (chunk: Buffer) => {
           size += chunk.length;
@@ -213,8 +224,17 @@ export function httpsTransport(options: HttpsTransportOptions): KmeTransport {
   };
 }
 
-/** Maps a Node socket/TLS error to a QkdError. `tlsDone`: the TLS handshake had completed. */
-export function classify(error: unknown, tlsDone: boolean, where: string): QkdError {
+/**
+ * Maps a Node socket/TLS error to a QkdError. `tlsDone`: the TLS handshake had completed.
+ * `silentAfterTls13`: a TLS 1.3 handshake completed but the server sent neither a session ticket nor
+ * an answer (see above), so a reset now most likely means our certificate was refused.
+ */
+export function classify(
+  error: unknown,
+  tlsDone: boolean,
+  where: string,
+  silentAfterTls13 = false,
+): QkdError {
   if (error instanceof QkdError) return error;
   const e = error as NodeJS.ErrnoException;
   const code = typeof e?.code === 'string' ? e.code : '';
@@ -241,6 +261,14 @@ export function classify(error: unknown, tlsDone: boolean, where: string): QkdEr
       retryable: true,
       beforeRequest: true,
     });
+  }
+  if (silentAfterTls13 && (code === 'ECONNRESET' || code === 'EPIPE')) {
+    return new QkdError(
+      QkdErrorCode.tls,
+      `${where}: the KME closed the connection right after the TLS 1.3 handshake, without an answer: ` +
+        'it most likely rejected our client certificate (check qkd-cert/qkd-key and the KME’s trust)',
+      { cause: error },
+    );
   }
   if (!tlsDone) {
     // Closed during the TLS handshake: how a TLS 1.2 server typically turns away a bad client certificate.
