@@ -50,6 +50,7 @@ import { PushedOptionError, type PushedPlan, parsePushedOptions } from './pushed
 import { runScript, type ScriptContext } from './scripts.js';
 import type { ExtraSecretSource } from './seams.js';
 import { tunName } from './server.js';
+import { suiteOf } from './suite.js';
 import { printable } from './text.js';
 
 export interface TunnelClientOptions {
@@ -406,6 +407,7 @@ export class TunnelClient {
       `connected to server${who} at ${conn.server.key}: peer id ${e.peerId}, address ${plan.ifconfig.local}/${plan.ifconfig.prefixLength}` +
         `${plan.ifconfigIpv6 ? ` and ${plan.ifconfigIpv6.local}/${plan.ifconfigIpv6.prefixLength}` : ''} on ${this.#tun?.name}`,
     );
+    this.#log.info(`negotiated suite: ${suiteOf(e, this.#o.config.kemSuites)}, data channel AES-256-GCM`);
     this.#log.info('Initialization Sequence Completed');
     this.#o.onConnected?.({ plan, server: conn.server });
   }

@@ -57,6 +57,7 @@ import { SessionRoutes } from './routing.js';
 import type { Authenticate, ExtraSecretSource } from './seams.js';
 import { Peer, type PeerEnd } from './server-peer.js';
 import { formatStatus } from './status-file.js';
+import { suiteOf } from './suite.js';
 import { printable } from './text.js';
 
 export interface TunnelServerOptions {
@@ -367,7 +368,8 @@ export class TunnelServer {
     this.#routes.add(peer, peer.lease.ipv4, peer.lease.ipv6);
     this.#log.info(
       `${peer.label}: connected from ${peer.endpoint.key}, peer id ${peer.peerId}, ` +
-        `assigned ${peer.lease.ipv4}${peer.lease.ipv6 ? ` and ${peer.lease.ipv6}` : ''}, key id ${e.keyId}`,
+        `assigned ${peer.lease.ipv4}${peer.lease.ipv6 ? ` and ${peer.lease.ipv6}` : ''}, key id ${e.keyId}, ` +
+        `suite ${suiteOf(e, this.#o.config.kemSuites)}`,
     );
   }
 

@@ -2,16 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
 import { memoryIO } from '../support/memory-io.js';
 
+// Runs of a real server or client need root and namespaces: test/e2e does those.
+// Here: everything that must fail before a socket or TUN device is opened.
+
 const server = 'configs/server.ovpn';
 const client = 'configs/client.ovpn';
 
-describe('pqvpn server / client (before the tunnel exists)', () => {
-  it('validate the config, then say plainly that the tunnel is not in this version (exit 1)', async () => {
-    const io = memoryIO();
-    expect(await run(['server', '--config', server], io)).toBe(1);
-    expect(io.err.join('\n')).toMatch(/configuration is valid.*cannot run a server yet/);
-  });
-
+describe('pqvpn server / client: start-up checks', () => {
   it('refuse a config of the other mode with exit 2', async () => {
     const io = memoryIO();
     expect(await run(['client', '--config', server], io)).toBe(2);
@@ -28,6 +25,16 @@ describe('pqvpn server / client (before the tunnel exists)', () => {
     const io = memoryIO();
     expect(await run(['server'], io)).toBe(2);
     expect(io.err.join('\n')).toMatch(/config/);
+  });
+
+  it('a server certificate that does not fit its role stops the server at start-up with exit 1, naming the file', async () => {
+    const io = memoryIO();
+    const code = await run(
+      ['server', '--config', server, '--cert', 'sample-keys/client.crt', '--key', 'sample-keys/client.key'],
+      io,
+    );
+    expect(code).toBe(1);
+    expect(io.err.join('\n')).toMatch(/ERROR: .*client\.crt/);
   });
 });
 

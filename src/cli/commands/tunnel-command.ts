@@ -1,20 +1,30 @@
 /**
- * What `pqvpn server` and `pqvpn client` share: `--config FILE` plus OpenVPN-style
- * `--directive value` overrides, loaded and validated with the same code as
- * `pqvpn config check`.
+ * What `pqvpn server` and `pqvpn client` share: `--config FILE` plus
+ * OpenVPN-style `--directive value` overrides, loaded and validated with the
+ * same code as `pqvpn config check`, then the tunnel (src/tunnel/setup.ts)
+ * until a signal.
  *
- * The tunnel itself (TUN device, UDP transport, sessions) is not in this version
- * yet (see README "Status"). Until it is, these commands validate the config,
- * report the warnings, and stop with exit code 1 and a message that says so —
- * never pretending to run a VPN.
+ * Signals: SIGTERM or SIGINT stops. The server tells every client it is
+ * restarting (exit notices and a RESTART alert), so clients reconnect at once
+ * — to this server when it comes back, or to their next `remote`. The client
+ * sends an exit notice, removes the addresses and routes it added, runs its
+ * `down` script and exits 0.
+ *
+ * Exit codes: 0 after a signal; 1 when the tunnel fails at run time
+ * (AUTH_FAILED, a socket or TUN device that cannot be opened, a pushed option
+ * the client refuses); 2 for usage and configuration errors.
  * @module
  */
 
+import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { InvalidConfigError } from '../../config/build.js';
 import { formatWarning } from '../../config/format.js';
 import { loadConfigFile } from '../../config/load.js';
-import { PqvpnError, UsageError } from '../../errors.js';
+import type { ClientConfig, PqvpnConfig, ServerConfig } from '../../config/model.js';
+import { UsageError } from '../../errors.js';
+import { Logger } from '../../log.js';
+import { createClient, startServer } from '../../tunnel/setup.js';
 import type { CommandIO } from '../io.js';
 
 interface TunnelArgs {
@@ -34,7 +44,10 @@ export function tunnelCommand(io: CommandIO, mode: 'server' | 'client'): Command
         `$0 ${mode} --config ${mode}.ovpn --verb 4`,
         'the same with more logging (any directive works)',
       )
-      .epilogue('Directives after --config override the file, as with "openvpn --config FILE --verb 4".');
+      .epilogue(
+        'Directives after --config override the file, as with "openvpn --config FILE --verb 4". ' +
+          'SIGTERM or SIGINT stops cleanly.',
+      );
   return {
     command: `${mode} [directives..]`,
     describe:
@@ -46,9 +59,11 @@ export function tunnelCommand(io: CommandIO, mode: 'server' | 'client'): Command
       const args = argv as TunnelArgs;
       if (typeof args.config !== 'string') throw new UsageError(`pqvpn ${mode} needs --config FILE`);
       const overrides = (args.directives ?? []).map(String);
+      let config: PqvpnConfig;
       try {
-        const { config, warnings } = await loadConfigFile(args.config, overrides);
-        for (const w of warnings) io.stderr(`WARNING: ${formatWarning(w)}`);
+        const loaded = await loadConfigFile(args.config, overrides);
+        config = loaded.config;
+        for (const w of loaded.warnings) io.stderr(`WARNING: ${formatWarning(w)}`);
         if (config.mode !== mode) {
           throw new UsageError(
             `${args.config} is a ${config.mode} config; run it with 'pqvpn ${config.mode} --config ${args.config}'`,
@@ -59,10 +74,86 @@ export function tunnelCommand(io: CommandIO, mode: 'server' | 'client'): Command
           for (const w of e.warnings) io.stderr(`WARNING: ${formatWarning(w)}`);
         throw e;
       }
-      throw new PqvpnError(
-        'NOT_IMPLEMENTED',
-        `the configuration is valid, but this version of pqvpn cannot run a ${mode} yet: the tunnel is still being built (README, "Status")`,
-      );
+      const { log, close } = openLog(config, io);
+      try {
+        if (config.mode === 'server') await runServer(config, log);
+        else await runClient(config, log, io);
+      } finally {
+        await close();
+      }
     },
   };
+}
+
+async function runServer(config: ServerConfig, log: Logger): Promise<void> {
+  const running = await startServer(config, log);
+  dropPrivileges(config, log);
+  const signal = await nextSignal();
+  log.info(`${signal} received, telling clients and shutting down`);
+  await running.stop('restart');
+  log.info('server stopped');
+}
+
+async function runClient(config: ClientConfig, log: Logger, io: CommandIO): Promise<void> {
+  const { client, dispose } = await createClient(config, log, { promptHidden: io.promptHidden });
+  const stop = (signal: NodeJS.Signals) => {
+    log.info(`${signal} received, leaving`);
+    client.stop();
+  };
+  const remove = onSignals(stop);
+  try {
+    await client.run();
+    log.info('client stopped');
+  } finally {
+    remove();
+    dispose();
+  }
+}
+
+const SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+
+function onSignals(handler: (signal: NodeJS.Signals) => void): () => void {
+  for (const s of SIGNALS) process.on(s, handler);
+  return () => {
+    for (const s of SIGNALS) process.off(s, handler);
+  };
+}
+
+function nextSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const remove = onSignals((signal) => {
+      remove();
+      resolve(signal);
+    });
+  });
+}
+
+/** `log FILE` / `log-append FILE`, else standard output (as OpenVPN). */
+function openLog(config: PqvpnConfig, io: CommandIO): { log: Logger; close(): Promise<void> } {
+  let stream: WriteStream | undefined;
+  if (config.log)
+    stream = createWriteStream(config.log.path, { flags: config.log.append ? 'a' : 'w', mode: 0o640 });
+  const sink = stream ? (line: string) => void stream.write(`${line}\n`) : (line: string) => io.stdout(line);
+  const log = new Logger({
+    verb: config.verb,
+    mute: config.mute,
+    sink,
+    timestamps: !config.suppressTimestamps,
+  });
+  return {
+    log,
+    close: () => new Promise<void>((resolve) => (stream ? stream.end(() => resolve()) : resolve())),
+  };
+}
+
+/** `user`/`group`: give up root once the socket and TUN device are open (group first, as OpenVPN). */
+function dropPrivileges(config: PqvpnConfig, log: Logger): void {
+  if (config.group !== undefined) {
+    process.setgid?.(config.group);
+    log.info(`group set to ${config.group}`);
+  }
+  if (config.user !== undefined) {
+    process.setuid?.(config.user);
+    log.info(`user set to ${config.user}`);
+  }
 }

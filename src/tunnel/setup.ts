@@ -1,0 +1,143 @@
+/**
+ * From a loaded config to running drivers: everything `pqvpn server` and
+ * `pqvpn client` build before the first packet — the handshake setup
+ * (src/identity), the control plane (src/runtime), the authenticator
+ * (src/auth), the TUN backend (src/tun), `ip` (src/net) and, with `qkd-*`,
+ * the extra-secret source (src/qkd) — so the CLI module stays a thin shell
+ * and tests can start the same thing in-process.
+ *
+ * Control planes: the client runs its one handshake in-process; the server
+ * too for now (see docs/TUNNEL.md: the worker pool takes the same options
+ * once its verifier options carry everything `PeerVerifierSpec` has —
+ * CRL re-reading, subject, EKU/KU checks).
+ * @module
+ */
+
+import { createAuthenticator } from '../auth/index.js';
+import type { ClientConfig, ServerConfig } from '../config/model.js';
+import { buildClientHandshakeConfig, buildServerHandshakeConfig } from '../identity/handshake-config.js';
+import { createPeerVerifier } from '../identity/peer-verifier.js';
+import type { Logger } from '../log.js';
+import { type CommandRunner, execFileRunner } from '../net/iproute2.js';
+import { createQkdKeySource } from '../qkd/from-config.js';
+import {
+  createInProcessClientControlPlane,
+  createInProcessServerControlPlane,
+} from '../runtime/in-process.js';
+import { createTunBackend } from '../tun/index.js';
+import type { TunBackend } from '../tun/tun-device.js';
+import { TunnelClient } from './client.js';
+import type { Authenticate, ExtraSecretSource } from './seams.js';
+import { TunnelServer } from './server.js';
+
+export interface SetupSeams {
+  readonly tun?: TunBackend;
+  readonly ip?: CommandRunner;
+  /** Reads a secret from the terminal (auth-user-pass without a file). */
+  readonly promptHidden?: (prompt: string) => Promise<string | undefined>;
+}
+
+/** `qkd-*` configured: the started key source (QkdKeySource fits ExtraSecretSource as is). */
+async function qkdSource(
+  config: ServerConfig | ClientConfig,
+  log: Logger,
+): Promise<(ExtraSecretSource & { close(): void }) | undefined> {
+  if (!config.qkd) return undefined;
+  const source = await createQkdKeySource(config.qkd, { log });
+  source.start();
+  return source;
+}
+
+export async function startServer(
+  config: ServerConfig,
+  log: Logger,
+  seams: SetupSeams = {},
+): Promise<{ server: TunnelServer; stop(reason: 'shutdown' | 'restart'): Promise<void> }> {
+  const setup = await buildServerHandshakeConfig(config, { logger: log });
+  for (const w of setup.warnings) log.warn(w);
+  const authenticator = await createAuthenticator(config, { logger: log });
+  const authenticate: Authenticate = async (r) => {
+    if (!authenticator) return { ok: true }; // certificate-only: the handshake verified the certificate
+    const [ip = '', port = '0'] = splitAddress(r.address);
+    const outcome = await authenticator.authenticate({
+      ...(r.username !== undefined ? { username: r.username } : {}),
+      ...(r.password !== undefined ? { password: r.password } : {}),
+      ...(r.commonName !== undefined ? { commonName: r.commonName } : {}),
+      untrustedIp: ip,
+      untrustedPort: Number(port),
+    });
+    return outcome.ok ? { ok: true } : { ok: false, reason: outcome.reason };
+  };
+  const extraSecrets = await qkdSource(config, log);
+  const peerVerifier = createPeerVerifier(setup.verifier, { logger: log });
+  const server = await TunnelServer.start({
+    config,
+    log,
+    tun: seams.tun ?? createTunBackend(),
+    authenticate,
+    ...(extraSecrets ? { extraSecrets } : {}),
+    createControlPlane: (sink) =>
+      createInProcessServerControlPlane(
+        {
+          session: setup.session,
+          verifier: { trustAnchors: setup.verifier.trustAnchors },
+          pluginPaths: setup.sigPlugins,
+          peerVerifier,
+          onError: (error) => log.error(`control plane: ${error.message}`),
+        },
+        sink,
+      ),
+  });
+  return {
+    server,
+    stop: async (reason) => {
+      await server.stop(reason);
+      extraSecrets?.close();
+    },
+  };
+}
+
+export async function createClient(
+  config: ClientConfig,
+  log: Logger,
+  seams: SetupSeams = {},
+): Promise<{ client: TunnelClient; dispose(): void }> {
+  const setup = await buildClientHandshakeConfig(config, {
+    logger: log,
+    ...(seams.promptHidden ? { promptHidden: seams.promptHidden } : {}),
+  });
+  for (const w of setup.warnings) log.warn(w);
+  const extraSecrets = await qkdSource(config, log);
+  const peerVerifier = createPeerVerifier(setup.verifier, { logger: log });
+  const client = new TunnelClient({
+    config,
+    log,
+    tun: seams.tun ?? createTunBackend(),
+    ip: seams.ip ?? execFileRunner(),
+    ...(extraSecrets ? { extraSecrets } : {}),
+    createControlPlane: (sink) =>
+      createInProcessClientControlPlane(
+        {
+          session: setup.session,
+          verifier: { trustAnchors: setup.verifier.trustAnchors },
+          pluginPaths: setup.sigPlugins,
+          peerVerifier,
+          onError: (error) => log.error(`control plane: ${error.message}`),
+        },
+        sink,
+      ),
+  });
+  return {
+    client,
+    dispose: () => {
+      setup.session.credentials?.password.fill(0);
+      extraSecrets?.close();
+    },
+  };
+}
+
+/** 'ip:port' / '[ip6]:port' → [ip, port]. */
+function splitAddress(address: string): [string, string] {
+  const m = /^\[(.*)\]:(\d+)$/.exec(address) ?? /^(.*):(\d+)$/.exec(address);
+  return m ? [m[1] ?? '', m[2] ?? '0'] : [address, '0'];
+}
