@@ -166,7 +166,8 @@ export function httpsTransport(options: HttpsTransportOptions): KmeTransport {
       // TLS 1.3 clients finish their handshake before the server has checked their certificate. A server
       // that then rejects it may just close the connection (Node does) instead of sending an alert. What
       // tells it apart from a KME that crashed mid-request: an accepting server sends session tickets
-      // right after the handshake, before any answer; a rejecting one sends nothing.
+      // right after the handshake, before any answer; a rejecting one sends nothing. (A KME that resets the
+      // connection in the instant after the handshake, before its tickets arrive, looks like a refusal too.)
       let rejectedLooking = false;
       r.on('socket', (socket) => {
         const tls = socket as TLSSocket;

@@ -4,7 +4,8 @@
  * misbehaving HTTPS KME for the answers the simulator never gives.
  * @module
  */
-import { createServer, type IncomingMessage } from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import { createServer, type ServerOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { Etsi014Client, type Etsi014ClientOptions } from '../../src/qkd/etsi014-client.js';
@@ -119,10 +120,11 @@ export async function fakeKme(
   pki: TestPki,
   answer: (req: RecordedRequest, n: number) => FakeAnswer,
   tls: Pem = pki.kmeA,
+  extra: ServerOptions = {},
 ): Promise<FakeKme> {
   const requests: RecordedRequest[] = [];
   const server = createServer(
-    { ca: pki.ca, cert: tls.cert, key: tls.key, requestCert: true, rejectUnauthorized: true },
+    { ca: pki.ca, cert: tls.cert, key: tls.key, requestCert: true, rejectUnauthorized: true, ...extra },
     (req: IncomingMessage, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -138,7 +140,9 @@ export async function fakeKme(
         requests.push(rec);
         const a = answer(rec, requests.length);
         if (a === 'hang') return;
-        if (a === 'destroy') return void req.socket.destroy();
+        // After a little "processing": a reset in the very instant after the TLS 1.3 handshake cannot be
+        // told apart from a certificate refusal (transport.ts), so a crash is modelled as a crash.
+        if (a === 'destroy') return void setTimeout(() => req.socket.destroy(), 30);
         res.writeHead(a.status, { 'content-type': a.contentType ?? 'application/json' });
         res.end(a.body);
       });
