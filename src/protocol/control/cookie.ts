@@ -11,7 +11,7 @@
  *
  * ```
  *   token  = timestamp (u32, seconds) ‖ HMAC-SHA-384(period_secret, addr ‖ client_sid ‖ timestamp)[0..16]
- *   period_secret = HKDF-Expand-Label(cookie_master_key, "cookie secret", u32 period, 32)
+ *   period_secret = HKDF-Expand-Label(HKDF-Extract(0^48, cookie_master_key), "cookie secret", u32 period, 32)
  *   period = floor(timestamp_ms / 120 000)
  * ```
  * with `addr` the peer address as the driver names it (UTF-8, u8 length
@@ -39,7 +39,14 @@
  */
 
 import { COOKIE_PERIOD_MS, MAX_TOKEN_LENGTH, Opcode, SESSION_ID_LENGTH } from '../handshake/constants.js';
-import { constantTimeEqual, expandLabel, hmacSha384, initialSecrets } from '../handshake/key-schedule.js';
+import {
+  constantTimeEqual,
+  expandLabel,
+  hkdfExtract,
+  hmacSha384,
+  initialSecrets,
+  ZERO_HASH,
+} from '../handshake/key-schedule.js';
 import { Label } from '../handshake/labels.js';
 import { utf8, WireError, WireReader, WireWriter } from '../handshake/wire.js';
 import { firstByte } from './packet.js';
@@ -48,20 +55,16 @@ export const COOKIE_LENGTH = 4 + 16;
 const COOKIE_REPLY_TAG = 16;
 
 export class CookieAuthority {
-  readonly #masterKey: Uint8Array;
+  /** HKDF-Extract of the master key: HKDF-Expand wants a PRK of at least HashLen bytes (RFC 5869 §2.3). */
+  readonly #prk: Uint8Array;
   constructor(masterKey: Uint8Array) {
     if (masterKey.length < 32) throw new RangeError('cookie master key must be at least 32 bytes');
-    this.#masterKey = Uint8Array.from(masterKey);
+    this.#prk = hkdfExtract(ZERO_HASH, masterKey);
   }
 
   #mac(timestampSec: number, address: string, clientSessionId: Uint8Array): Uint8Array {
     const period = Math.floor((timestampSec * 1000) / COOKIE_PERIOD_MS);
-    const secret = expandLabel(
-      this.#masterKey,
-      Label.cookieSecret,
-      new WireWriter().u32(period).finish(),
-      32,
-    );
+    const secret = expandLabel(this.#prk, Label.cookieSecret, new WireWriter().u32(period).finish(), 32);
     const input = new WireWriter()
       .vector(1, utf8.encode(address).subarray(0, 255))
       .bytes(clientSessionId)

@@ -238,7 +238,12 @@ export function cookieVectors(): Json {
   const cookie = authority.mint(now, address, CLIENT_SID);
   const ts = Math.floor(now / 1000);
   const period = Math.floor(ts / 120);
-  const periodSecret = expandLabel(masterKey, Label.cookieSecret, new WireWriter().u32(period).finish(), 32);
+  const periodSecret = expandLabel(
+    hkdfExtract(ZERO_HASH, masterKey),
+    Label.cookieSecret,
+    new WireWriter().u32(period).finish(),
+    32,
+  );
   const macInput = new WireWriter()
     .vector(1, new TextEncoder().encode(address))
     .bytes(CLIENT_SID)
@@ -247,7 +252,7 @@ export function cookieVectors(): Json {
   const reply = encodeCookieReply(CLIENT_SID, cookie);
   return {
     description:
-      'Stateless cookies (docs/PROTOCOL.md §8.1) and COOKIE_REPLY (§8.2). cookie = u32 timestamp ‖ HMAC-SHA-384(periodSecret, macInput)[0..16); periodSecret = HKDF-Expand-Label(masterKey, "cookie secret", u32 period, 32); period = floor(timestamp / 120). COOKIE_REPLY = 0x10 ‖ client session id ‖ u8 len ‖ cookie ‖ HMAC-SHA-384(cookieReplyKey, preceding bytes)[0..16). `checks` give the verdict at other times and addresses.',
+      'Stateless cookies (docs/PROTOCOL.md §8.1) and COOKIE_REPLY (§8.2). cookie = u32 timestamp ‖ HMAC-SHA-384(periodSecret, macInput)[0..16); periodSecret = HKDF-Expand-Label(HKDF-Extract(0^48, masterKey), "cookie secret", u32 period, 32); period = floor(timestamp / 120). COOKIE_REPLY = 0x10 ‖ client session id ‖ u8 len ‖ cookie ‖ HMAC-SHA-384(cookieReplyKey, preceding bytes)[0..16). `checks` give the verdict at other times and addresses.',
     masterKey: hex(masterKey),
     nowMs: now,
     timestamp: ts,
