@@ -71,6 +71,14 @@ export async function createInProcessServerControlPlane(
   let stopped = false;
   const timer = new DeadlineTimer(clock, () => step(() => endpoint.onTimer(clock())));
 
+  function apply(actions: ReturnType<ServerEndpoint['onTimer']>): void {
+    for (const a of actions) {
+      if (a.type === 'send') sink.send(a.datagram, a.to);
+      else if (a.type === 'timer') timer.arm(a.at);
+      else sink.event(a);
+    }
+  }
+
   function step(call: () => ReturnType<ServerEndpoint['onTimer']>, driverCall = false): void {
     if (stopped) return;
     queue.run(() => {
@@ -79,14 +87,10 @@ export async function createInProcessServerControlPlane(
       try {
         actions = call();
       } catch (error) {
-        if (driverCall && options.onError && error instanceof Error) return options.onError(error);
+        if (driverCall && options.onError && error instanceof Error) return void options.onError(error);
         throw error;
       }
-      for (const a of actions) {
-        if (a.type === 'send') sink.send(a.datagram, a.to);
-        else if (a.type === 'timer') timer.arm(a.at);
-        else sink.event(a);
-      }
+      apply(actions);
     });
   }
 
@@ -101,9 +105,13 @@ export async function createInProcessServerControlPlane(
     },
     close: (session, reason) => step(() => endpoint.close(clock(), session, reason), true),
     shutdown: async (reason) => {
-      for (const id of endpoint.sessionIds()) step(() => endpoint.close(clock(), id, reason));
-      stopped = true;
-      timer.cancel();
+      if (stopped) return;
+      // One queued task, so a shutdown requested from inside a sink callback still sends every close alert.
+      queue.run(() => {
+        for (const id of endpoint.sessionIds()) apply(endpoint.close(clock(), id, reason));
+        stopped = true;
+        timer.cancel();
+      });
     },
   };
 }
@@ -122,6 +130,14 @@ export async function createInProcessClientControlPlane(
   let stopped = false;
   const timer = new DeadlineTimer(clock, () => step(() => session.onTimer(clock())));
 
+  function apply(actions: SessionAction[]): void {
+    for (const a of actions) {
+      if (a.type === 'send') sink.send(a.datagram, '');
+      else if (a.type === 'timer') timer.arm(a.at);
+      else sink.event(a);
+    }
+  }
+
   function step(call: () => SessionAction[], driverCall = false): void {
     if (stopped) return;
     queue.run(() => {
@@ -130,14 +146,10 @@ export async function createInProcessClientControlPlane(
       try {
         actions = call();
       } catch (error) {
-        if (driverCall && options.onError && error instanceof Error) return options.onError(error);
+        if (driverCall && options.onError && error instanceof Error) return void options.onError(error);
         throw error;
       }
-      for (const a of actions) {
-        if (a.type === 'send') sink.send(a.datagram, '');
-        else if (a.type === 'timer') timer.arm(a.at);
-        else sink.event(a);
-      }
+      apply(actions);
     });
   }
 
@@ -148,9 +160,12 @@ export async function createInProcessClientControlPlane(
     provideExtraSecret: (keyId, secret) =>
       step(() => session.provideExtraSecret(clock(), keyId, secret), true),
     shutdown: async (reason) => {
-      step(() => session.close(clock(), reason));
-      stopped = true;
-      timer.cancel();
+      if (stopped) return;
+      queue.run(() => {
+        apply(session.close(clock(), reason));
+        stopped = true;
+        timer.cancel();
+      });
     },
   };
 }

@@ -173,6 +173,22 @@ describe('in-process server and client control planes', () => {
     expect(loop.serverEvents.length).toBe(before);
   });
 
+  it('shutdown requested from inside a sink callback still tells the client', async () => {
+    const loop = new Loopback();
+    const s = await server(loop);
+    const event = loop.serverSink.event;
+    loop.serverSink.event = (e) => {
+      event(e);
+      if (e.type === 'established') void s.shutdown('shutdown');
+    };
+    (await client(loop, 'a:1')).start();
+    await loop.waitFor(() => loop.closed('a:1'), 10_000, 'client told');
+    expect(loop.eventsOf('a:1').find((e) => e.type === 'closed')).toMatchObject({
+      reason: 'CLOSE_NOTIFY',
+      by: 'peer',
+    });
+  });
+
   it('refuses bad configurations at creation with stable codes', async () => {
     const loop = new Loopback();
     const base = { identity: pki.server, clientAuth: { certificate: true, password: false } };
