@@ -9,7 +9,7 @@
 // packet views are TypeScript (src/tun/linux-tun.ts).
 //
 // JavaScript surface (typed in src/tun/addon.ts):
-//   open(name, mtu) -> TunHandle        throws Error{errno, syscall}
+//   open(name, mtu, blocking?) -> TunHandle   throws Error{errno, syscall}
 //   handle.fd, handle.name
 //   handle.start(buffer: Uint8Array, lengths: Int32Array, slotSize, onBatch(count, errno))
 //   handle.write(packet: Uint8Array) -> bytes written, or -errno
@@ -100,6 +100,9 @@ class TunHandle : public Napi::ObjectWrap<TunHandle> {
     Napi::Env env = info.Env();
     if (fd_ < 0) return Throw(Napi::Error::New(env, "TUN handle is closed"));
     if (poll_ != nullptr) return Throw(Napi::Error::New(env, "TUN handle is already reading"));
+    if ((fcntl(fd_, F_GETFL) & O_NONBLOCK) == 0) {
+      return Throw(Napi::Error::New(env, "TUN handle is blocking: read it with fs.read, not start()"));
+    }
     if (info.Length() < 4 || !info[0].IsTypedArray() || !info[1].IsTypedArray() || !info[2].IsNumber() ||
         !info[3].IsFunction()) {
       return Throw(Napi::TypeError::New(env, "start(buffer: Uint8Array, lengths: Int32Array, slotSize, onBatch)"));
@@ -281,23 +284,28 @@ struct AddonData {
   Napi::FunctionReference handle_constructor;
 };
 
-// open(name, mtu) -> TunHandle. The name may be a pattern such as "tun%d";
-// handle.name is what the kernel chose. Validation of name and MTU is the
-// caller's job (src/tun/linux-tun.ts); the kernel re-checks both.
+// open(name, mtu, blocking = false) -> TunHandle. The name may be a pattern
+// such as "tun%d"; handle.name is what the kernel chose. Validation of name
+// and MTU is the caller's job (src/tun/linux-tun.ts); the kernel re-checks
+// both. `blocking` exists only for the fs.read baseline of
+// scripts/bench-tun.mjs: start() refuses a blocking handle, whose drain loop
+// would block the event loop.
 Napi::Value Open(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber()) {
-    Napi::TypeError::New(env, "open(name: string, mtu: number)").ThrowAsJavaScriptException();
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber() ||
+      (info.Length() > 2 && !info[2].IsUndefined() && !info[2].IsBoolean())) {
+    Napi::TypeError::New(env, "open(name: string, mtu: number, blocking?: boolean)").ThrowAsJavaScriptException();
     return env.Undefined();
   }
   const std::string name = info[0].As<Napi::String>().Utf8Value();
   const int mtu = info[1].As<Napi::Number>().Int32Value();
+  const bool blocking = info.Length() > 2 && info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
   if (name.empty() || name.size() >= IFNAMSIZ || name.find('\0') != std::string::npos) {
     Napi::RangeError::New(env, "open: interface name must be 1-15 bytes").ThrowAsJavaScriptException();
     return env.Undefined();
   }
 
-  const int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  const int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | (blocking ? 0 : O_NONBLOCK));
   if (fd < 0) {
     ErrnoError(env, "open /dev/net/tun", errno).ThrowAsJavaScriptException();
     return env.Undefined();

@@ -43,8 +43,11 @@ export interface TunHandle {
 }
 
 export interface TunAddon {
-  /** Creates (or attaches to) interface `name` with IFF_TUN | IFF_NO_PI and sets its MTU. */
-  open(name: string, mtu: number): TunHandle;
+  /**
+   * Creates (or attaches to) interface `name` with IFF_TUN | IFF_NO_PI and sets its MTU. `blocking`
+   * is only for the fs.read baseline in scripts/bench-tun.mjs (`start` refuses such a handle).
+   */
+  open(name: string, mtu: number, blocking?: boolean): TunHandle;
 }
 
 /** Where node-gyp puts the addon, relative to this file in src/tun or dist/tun. */

@@ -1,6 +1,10 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { type Netns, useNetnsLab } from '../support/netns.js';
 import { describeTun } from '../support/root.js';
+import { REPO_ROOT } from '../support/run-ts.js';
 import { TunChild } from './child.js';
 import { buildUdp, parseUdp, type UdpView } from './packets.js';
 
@@ -142,6 +146,37 @@ describeTun('Linux TUN device in a network namespace', () => {
     expect(String(error.errno)).toMatch(/^EBADF/);
     child.send({ op: 'close' });
     expect(await child.exited()).toBe(0);
+  });
+
+  it('exits cleanly with a reading device: process.exit, and a worker terminated while reading', async () => {
+    const ns = await lab.namespace();
+    const addon = `${REPO_ROOT}build/Release/pqvpn_tun.node`;
+    // Plain JavaScript on the addon itself: fast to start, and nothing between the addon and the exit.
+    const script = `
+      const { Worker, isMainThread, parentPort } = require('node:worker_threads');
+      const tun = require(${JSON.stringify(addon)});
+      const read = () => {
+        const h = tun.open('pqx%d', 1400);
+        h.start(new Uint8Array(1408 * 4), new Int32Array(4), 1408, () => {});
+        return h.name;
+      };
+      if (isMainThread) {
+        read();
+        const w = new Worker(__filename);
+        w.on('message', async () => { await w.terminate(); setTimeout(() => process.exit(0), 20); });
+      } else {
+        parentPort.postMessage(read());
+      }`;
+    const dir = mkdtempSync(join(tmpdir(), 'pqvpn-tun-exit-'));
+    try {
+      writeFileSync(join(dir, 'exit.cjs'), script);
+      await lab.exec(ns, [process.execPath, join(dir, 'exit.cjs')]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // Both devices went away with their descriptors.
+    const { stdout } = await lab.exec(ns, ['ip', '-o', 'link']);
+    expect(stdout).not.toContain('pqx');
   });
 
   it('fails with EPERM and a hint for a process without CAP_NET_ADMIN', async () => {
