@@ -6,16 +6,8 @@
 import { expect, it } from 'vitest';
 import { useNetnsLab } from '../support/netns.js';
 import { describeTun } from '../support/root.js';
-import {
-  clientConfig,
-  makePki,
-  serverConfig,
-  startPqvpn,
-  tcpReceiverScript,
-  tcpSenderScript,
-  topology,
-  useTempDir,
-} from './support.js';
+import { clientConfig, makePki, serverConfig, startPqvpn, topology, useTempDir } from './support.js';
+import { tcpTransfer } from './transfer.js';
 
 describeTun('e2e: certificate mode', () => {
   const lab = useNetnsLab();
@@ -34,31 +26,8 @@ describeTun('e2e: certificate mode', () => {
     await lab.exec(c0.ns, ['ping', '-c', '3', '-i', '0.2', '-W', '2', '10.8.0.1']);
     await lab.exec(net.server, ['ping', '-c', '3', '-i', '0.2', '-W', '2', '10.8.0.2']);
 
-    const size = 50 * 1024 * 1024;
-    const sender = lab.spawn(net.server, [process.execPath, '-e', tcpSenderScript(5001, size)]);
-    let sent = '';
-    sender.stdout?.on('data', (d: Buffer) => {
-      sent += d.toString();
-    });
-    await new Promise<void>((resolve) => {
-      const check = () => (sent.includes('listening') ? resolve() : setTimeout(check, 20));
-      check();
-    });
-    const started = Date.now();
-    const received = await lab.exec(c0.ns, [process.execPath, '-e', tcpReceiverScript('10.8.0.1', 5001)], {
-      timeoutMs: 60_000,
-    });
-    const seconds = (Date.now() - started) / 1000;
-    await new Promise<void>((resolve) => {
-      const check = () => (sent.includes('sent ') ? resolve() : setTimeout(check, 20));
-      check();
-    });
-    const [, bytes, digest] = /received (\d+) ([0-9a-f]{64})/.exec(received.stdout) ?? [];
-    expect(Number(bytes)).toBe(size);
-    expect(sent).toContain(`sent ${digest}`);
-    console.log(
-      `50 MB through the tunnel in ${seconds.toFixed(2)} s (${((size * 8) / seconds / 1e6).toFixed(0)} Mbit/s)`,
-    );
+    const t = await tcpTransfer(lab, net.server, c0.ns, '10.8.0.1', 50 * 1024 * 1024);
+    console.log(`cert mode: 50 MB in ${t.seconds.toFixed(2)} s (${t.mbits.toFixed(0)} Mbit/s)`);
 
     const addrBefore = (await lab.exec(c0.ns, ['ip', '-4', 'addr', 'show'])).stdout;
     expect(addrBefore).toContain('10.8.0.2/24');

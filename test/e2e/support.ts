@@ -17,7 +17,10 @@ import { afterAll } from 'vitest';
 import { run } from '../../src/cli/main.js';
 import { memoryIO } from '../support/memory-io.js';
 import type { Netns, NetnsLab } from '../support/netns.js';
-import { REPO_ROOT, tsExecArgv } from '../support/run-ts.js';
+import { REPO_ROOT } from '../support/run-ts.js';
+
+/** Node options that run our TypeScript sources with a transpile cache (see cached-ts-loader.mjs). */
+const execArgv = ['--import', join(REPO_ROOT, 'test/e2e/register-cached-ts.mjs')];
 
 export interface Pki {
   readonly dir: string;
@@ -120,7 +123,7 @@ export interface Daemon {
 export function startPqvpn(lab: NetnsLab, ns: Netns, role: 'server' | 'client', config: string): Daemon {
   const child = lab.spawn(ns, [
     process.execPath,
-    ...tsExecArgv,
+    ...execArgv,
     join(REPO_ROOT, 'test/support/cli-entry.ts'),
     role,
     '--config',
@@ -144,7 +147,7 @@ export function startPqvpn(lab: NetnsLab, ns: Netns, role: 'server' | 'client', 
     child,
     output: () => text,
     exited,
-    waitFor(re, timeoutMs = 15_000) {
+    waitFor(re, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           listeners.delete(check);
