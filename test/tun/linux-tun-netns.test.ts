@@ -148,7 +148,7 @@ describeTun('Linux TUN device in a network namespace', () => {
     expect(await child.exited()).toBe(0);
   });
 
-  it('exits cleanly with a reading device: process.exit, and a worker terminated while reading', async () => {
+  it('the raw addon refuses misuse with exceptions, and exits cleanly while reading (process.exit, worker terminate)', async () => {
     const ns = await lab.namespace();
     const addon = `${REPO_ROOT}build/Release/pqvpn_tun.node`;
     // Plain JavaScript on the addon itself: fast to start, and nothing between the addon and the exit.
@@ -160,7 +160,23 @@ describeTun('Linux TUN device in a network namespace', () => {
         h.start(new Uint8Array(1408 * 4), new Int32Array(4), 1408, () => {});
         return h.name;
       };
+      const refusal = (fn) => { try { fn(); return 'no error'; } catch (e) { return e.constructor.name + ': ' + e.message; } };
       if (isMainThread) {
+        // Misuse of the raw addon is an exception, never a crash.
+        const b = tun.open('pqb%d', 1400, true);
+        const h = tun.open('pqc%d', 1400);
+        const buf = new Uint8Array(1408 * 4);
+        const lens = new Int32Array(4);
+        const refusals = {
+          blocking: refusal(() => b.start(buf, lens, 1408, () => {})),
+          types: refusal(() => h.start(new Uint16Array(4), lens, 1408, () => {})),
+          small: refusal(() => h.start(new Uint8Array(100), lens, 1408, () => {})),
+          twice: (h.start(buf, lens, 1408, () => {}), refusal(() => h.start(buf, lens, 1408, () => {}))),
+          write: refusal(() => h.write('not bytes')),
+          afterClose: (b.close(), b.close(), refusal(() => b.start(buf, lens, 1408, () => {}))),
+          writeAfterClose: b.write(new Uint8Array(20)),
+        };
+        console.log(JSON.stringify(refusals));
         read();
         const w = new Worker(__filename);
         w.on('message', async () => { await w.terminate(); setTimeout(() => process.exit(0), 20); });
@@ -170,13 +186,51 @@ describeTun('Linux TUN device in a network namespace', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pqvpn-tun-exit-'));
     try {
       writeFileSync(join(dir, 'exit.cjs'), script);
-      await lab.exec(ns, [process.execPath, join(dir, 'exit.cjs')]);
+      const { stdout } = await lab.exec(ns, [process.execPath, join(dir, 'exit.cjs')]);
+      expect(JSON.parse(stdout)).toEqual({
+        blocking: 'Error: TUN handle is blocking: read it with fs.read, not start()',
+        types: 'TypeError: start: buffer must be a Uint8Array and lengths an Int32Array',
+        small: 'RangeError: start: buffer smaller than lengths.length * slotSize',
+        twice: 'Error: TUN handle is already reading',
+        write: 'TypeError: write(packet: Uint8Array)',
+        afterClose: 'Error: TUN handle is closed',
+        writeAfterClose: -9, // -EBADF
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
     // Both devices went away with their descriptors.
     const { stdout } = await lab.exec(ns, ['ip', '-o', 'link']);
     expect(stdout).not.toContain('pqx');
+  });
+
+  it('a throwing batch handler surfaces as uncaughtException, and reading goes on', async () => {
+    const ns = await lab.namespace();
+    const script = `
+      const { execFileSync } = require('node:child_process');
+      const tun = require(${JSON.stringify(`${REPO_ROOT}build/Release/pqvpn_tun.node`)});
+      const h = tun.open('pqe%d', 1400);
+      execFileSync('ip', ['addr', 'add', '10.206.0.1/24', 'dev', h.name]);
+      execFileSync('ip', ['link', 'set', 'dev', h.name, 'up']);
+      let batches = 0;
+      const caught = [];
+      process.on('uncaughtException', (e) => caught.push(e.message));
+      h.start(new Uint8Array(1408 * 4), new Int32Array(4), 1408, (n) => {
+        batches += 1;
+        if (batches === 1) throw new Error('boom in handler');
+      });
+      const s = require('node:dgram').createSocket('udp4');
+      const send = () => s.send(Buffer.from('x'), 9, '10.206.0.2');
+      send(); setTimeout(send, 100);
+      setTimeout(() => { console.log(JSON.stringify({ caught, batches: batches >= 2 })); process.exit(0); }, 400);`;
+    const dir = mkdtempSync(join(tmpdir(), 'pqvpn-tun-throw-'));
+    try {
+      writeFileSync(join(dir, 'throw.cjs'), script);
+      const { stdout } = await lab.exec(ns, [process.execPath, join(dir, 'throw.cjs')]);
+      expect(JSON.parse(stdout)).toEqual({ caught: ['boom in handler'], batches: true });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('fails with EPERM and a hint for a process without CAP_NET_ADMIN', async () => {
