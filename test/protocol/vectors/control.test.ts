@@ -24,13 +24,15 @@ import { WireError } from '../../../src/protocol/handshake/wire.js';
 import { hex, unhex } from './fixtures.js';
 import * as spec from './spec.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: JSON vector files are checked field by field below
-const load = (name: string): any =>
+// biome-ignore lint/suspicious/noExplicitAny: JSON vector files, checked field by field below
+type V = any;
+const load = (name: string): V =>
   JSON.parse(readFileSync(new URL(`../../vectors/control/${name}`, import.meta.url), 'utf8'));
+const cases = (xs: V[]): Array<[string, V]> => xs.map((x) => [x.name as string, x]);
 
 describe('control packet vectors (PROTOCOL.md §3)', () => {
   const file = load('packets.json');
-  it.each(file.packets.map((p: { name: string }) => [p.name, p]))('%s', (_n, p) => {
+  it.each(cases(file.packets))('%s', (_n, p) => {
     const h = p.header;
     const header = {
       keyId: h.keyId,
@@ -65,7 +67,7 @@ describe('control packet vectors (PROTOCOL.md §3)', () => {
     );
     expect(frames).toEqual(p.frames.filter((f: { type: string }) => f.type !== 'padding'));
   });
-  it.each(file.invalidPayloads.map((p: { name: string }) => [p.name, p]))('rejects payload: %s', (_n, p) => {
+  it.each(cases(file.invalidPayloads))('rejects payload: %s', (_n, p) => {
     expect(() => decodeFrames(unhex(p.payload))).toThrow(WireError);
   });
 });
@@ -131,7 +133,7 @@ describe('tls-crypt vector (PROTOCOL.md §7)', () => {
       v.keyServerToClient,
     ]);
   });
-  it.each(v.packets.map((p: { name: string }) => [p.name, p]))('%s', (_n, p) => {
+  it.each(cases(v.packets))('%s', (_n, p) => {
     const keys = deriveTlsCryptKeys(unhex(v.staticKey));
     const inner = unhex(p.inner);
     expect(hex(tlsCryptWrap(keys, p.direction, inner, unhex(p.nonce)))).toBe(p.wrapped);

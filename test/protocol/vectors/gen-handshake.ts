@@ -250,7 +250,7 @@ function scheduleCase(c: ScheduleCase): Json {
     'beforeServerFinished' in hashes
       ? {
           server: hex(finishedMac(sHs, hashes.beforeServerFinished)),
-          client: hex(finishedMac(cHs, hashes.beforeClientFinished)),
+          client: hex(finishedMac(cHs, hashes.beforeClientFinished!)),
         }
       : {
           // A client-initiated rekey: the server responds; each side's Finished key follows its role.

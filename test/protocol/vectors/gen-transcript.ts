@@ -100,7 +100,7 @@ interface EpochState {
   transcript: Uint8Array;
   readonly secrets: Record<string, string>;
   kemSharedSecret?: Uint8Array;
-  extraSecret?: Uint8Array;
+  extraSecret?: Uint8Array | undefined;
   hs?: Uint8Array;
   master?: Uint8Array;
   finishedSeen: number;
