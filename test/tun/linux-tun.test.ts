@@ -243,6 +243,20 @@ describe('TUN backend selection and the real addon (no root)', () => {
     expect(createTunBackend({}, 'linux')).toHaveProperty('open');
   });
 
+  // As root this is covered in the namespace suite (a root process with its capabilities dropped).
+  it.runIf(process.platform === 'linux' && process.getuid?.() !== 0)(
+    'a process without root fails to open with a clear permission error',
+    async () => {
+      const error = await createLinuxTunBackend()
+        .open({ name: 'pqnr%d', mtu: 1400 })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TunError);
+      expect(error).toMatchObject({ code: 'TUN_OPEN_FAILED' });
+      expect(['EPERM', 'EACCES']).toContain((error as TunError).errno);
+      expect((error as TunError).message).toContain('needs root or CAP_NET_ADMIN');
+    },
+  );
+
   it.runIf(process.platform === 'linux')('the built addon loads and exposes open', () => {
     const addon = loadTunAddon();
     expect(typeof addon.open).toBe('function');
