@@ -53,22 +53,30 @@ export interface TunAddon {
 /** Where node-gyp puts the addon, relative to this file in src/tun or dist/tun. */
 const CANDIDATES = ['../../build/Release/pqvpn_tun.node', '../../build/Debug/pqvpn_tun.node'] as const;
 
+/** Absolute paths where the addon is looked for, in order. */
+export const TUN_ADDON_PATHS: readonly string[] = CANDIDATES.map((relative) =>
+  fileURLToPath(new URL(relative, import.meta.url)),
+);
+
 let cached: TunAddon | undefined;
 
-/** Loads the addon once; throws TUN_ADDON_MISSING with a build hint if it is not there. */
-export function loadTunAddon(): TunAddon {
-  if (cached) return cached;
-  const require = createRequire(import.meta.url);
-  const paths = CANDIDATES.map((relative) => fileURLToPath(new URL(relative, import.meta.url)));
-  const path = paths.find((p) => existsSync(p));
+/**
+ * Loads the addon (once, from `TUN_ADDON_PATHS`); throws TUN_ADDON_MISSING with a build hint if it is
+ * not there or does not load. `paths` is for tests: it bypasses the cache.
+ */
+export function loadTunAddon(paths?: readonly string[]): TunAddon {
+  if (paths === undefined && cached) return cached;
+  const candidates = paths ?? TUN_ADDON_PATHS;
+  const path = candidates.find((p) => existsSync(p));
   if (path === undefined) {
     throw new TunError(
       TunErrorCode.addonMissing,
-      `native TUN addon not built: run npm ci (needs g++ and Node headers); looked for ${paths[0]}`,
+      `native TUN addon not built: run npm ci (needs g++ and Node headers); looked for ${candidates.join(', ')}`,
     );
   }
+  let addon: TunAddon;
   try {
-    cached = require(path) as TunAddon;
+    addon = createRequire(import.meta.url)(path) as TunAddon;
   } catch (cause) {
     throw new TunError(
       TunErrorCode.addonMissing,
@@ -76,5 +84,12 @@ export function loadTunAddon(): TunAddon {
       { cause },
     );
   }
-  return cached;
+  if (typeof addon?.open !== 'function') {
+    throw new TunError(
+      TunErrorCode.addonMissing,
+      `${path} is not the pqvpn TUN addon: rebuild it with npm ci`,
+    );
+  }
+  if (paths === undefined) cached = addon;
+  return addon;
 }

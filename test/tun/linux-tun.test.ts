@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTunAddon, type TunAddon, type TunHandle } from '../../src/tun/addon.js';
 import { TunError } from '../../src/tun/errors.js';
@@ -256,6 +259,34 @@ describe('TUN backend selection and the real addon (no root)', () => {
       expect((error as TunError).message).toContain('needs root or CAP_NET_ADMIN');
     },
   );
+
+  it('a missing or broken addon is TUN_ADDON_MISSING with a build hint', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pqvpn-addon-'));
+    try {
+      const missing = join(dir, 'none.node');
+      expect(() => loadTunAddon([missing])).toThrow(
+        expect.objectContaining({
+          code: 'TUN_ADDON_MISSING',
+          message: `native TUN addon not built: run npm ci (needs g++ and Node headers); looked for ${missing}`,
+        }),
+      );
+      const junk = join(dir, 'junk.node');
+      writeFileSync(junk, 'not an ELF file');
+      expect(() => loadTunAddon([junk])).toThrow(
+        expect.objectContaining({
+          code: 'TUN_ADDON_MISSING',
+          message: expect.stringContaining('does not load'),
+        }),
+      );
+      const wrong = join(dir, 'wrong.cjs');
+      writeFileSync(wrong, 'module.exports = {};');
+      expect(() => loadTunAddon([wrong])).toThrow(
+        expect.objectContaining({ message: expect.stringContaining('is not the pqvpn TUN addon') }),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it.runIf(process.platform === 'linux')('the built addon loads and exposes open', () => {
     const addon = loadTunAddon();
