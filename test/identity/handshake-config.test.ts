@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../src/config/index.js';
 import type { ClientConfig, ServerConfig } from '../../src/config/model.js';
@@ -164,6 +165,27 @@ describe('buildClientHandshakeConfig', () => {
       promptHidden: async () => 's3cret',
     });
     expect(asked.session.credentials?.username).toBe('carol');
+  });
+
+  it('a sig-schemes name that no loaded plugin provides is refused (HANDSHAKE_SETUP_UNKNOWN_SCHEME)', async () => {
+    const noble = pathToFileURL(resolve('node_modules/@noble/post-quantum/ml-dsa.js')).href;
+    const plugin = await pki.file(
+      'other-plugin.mjs',
+      `import { ml_dsa44 as m } from '${noble}';
+export default { name: 'other-scheme', oid: '1.3.6.1.4.1.32473.7.1', codePoint: 0xfe77, seedBytes: 32,
+  publicKeyBytes: m.lengths.publicKey, signatureBytes: m.lengths.signature,
+  keygen: (s) => m.keygen(s), sign: (sk, msg) => m.sign(msg, sk),
+  verify: (pk, msg, sig) => { try { return m.verify(sig, msg, pk); } catch { return false; } } };
+`,
+    );
+    const config = await load<ClientConfig>(
+      'c6.ovpn',
+      `${CLIENT}cert client.crt\nkey client.key\nsig-plugin ${plugin}\nsig-schemes other-scheme:my-missing-scheme\n`,
+    );
+    await expect(buildClientHandshakeConfig(config)).rejects.toMatchObject({
+      code: 'HANDSHAKE_SETUP_UNKNOWN_SCHEME',
+      message: expect.stringContaining('my-missing-scheme'),
+    });
   });
 
   it('a sig-plugin without a scheme export is refused before anything else is read', async () => {
