@@ -9,7 +9,8 @@
  * HkdfLabel structure of RFC 8446 §7.1 (see key-schedule.ts). A new protocol
  * version changes the prefix, so keys of different versions never collide.
  *
- * docs/PROTOCOL.md §"Key schedule" lists the same table; a test checks that all
+ * docs/PROTOCOL.md §6.7 lists the same table (test/protocol/vectors/doc.test.ts
+ * checks that it names every label); a test checks that all
  * labels are distinct and fit the HkdfLabel length limit.
  * @module
  */
