@@ -67,6 +67,9 @@ export interface UdpTransport {
 
 export const DEFAULT_SOCKET_BUFFER = 4 * 1024 * 1024;
 
+/** Sender addresses remembered by the receive path (bounded: spoofed sources cannot grow it). */
+const ENDPOINT_CACHE_LIMIT = 4096;
+
 export class UdpAddressError extends PqvpnError {
   constructor(message: string) {
     super('UDP_BAD_ADDRESS', message);
@@ -75,10 +78,13 @@ export class UdpAddressError extends PqvpnError {
 
 /** Parses 'ip:port' / '[ip6]:port'. Throws UdpAddressError. */
 export function parseEndpoint(text: string): UdpEndpoint {
-  const m = /^\[([^\]]+)\]:(\d{1,5})$/.exec(text) ?? /^([^:[\]]+):(\d{1,5})$/.exec(text);
+  const v6 = /^\[([^\]]+)\]:(\d{1,5})$/.exec(text);
+  const v4 = /^([^:[\]]+):(\d{1,5})$/.exec(text);
+  const m = v6 ?? v4;
   const port = Number(m?.[2]);
   const address = m?.[1] ?? '';
-  if (!m || port > 65535) throw new UdpAddressError(`'${text}' is not ip:port or [ip6]:port`);
+  const ok = m !== null && port <= 65535 && (v6 ? isIPv6(address) : isIPv4(address));
+  if (!ok) throw new UdpAddressError(`'${text}' is not ip:port or [ip6]:port`);
   return endpoint(address, port);
 }
 
@@ -148,6 +154,7 @@ class NodeUdpTransport implements UdpTransport {
   readonly #socket: dgram.Socket;
   #handler: DatagramHandler = () => {};
   #closed = false;
+  readonly #endpoints = new Map<string, UdpEndpoint>();
   /** One callback for every send (no per-packet closure). */
   readonly #afterSend = (error: Error | null) => {
     if (error) this.sendErrors++;
@@ -161,18 +168,31 @@ class NodeUdpTransport implements UdpTransport {
     this.local = endpoint(a.address, a.port);
     this.buffers = { receive: socket.getRecvBufferSize(), send: socket.getSendBufferSize() };
     socket.on('message', (msg, rinfo) => {
-      let from: UdpEndpoint;
-      try {
-        from = endpoint(rinfo.address, rinfo.port);
-      } catch {
-        return;
-      }
-      this.#handler(msg, from);
+      const from = this.#endpointOf(rinfo.address, rinfo.port);
+      if (from !== undefined) this.#handler(msg, from);
     });
     // Errors after bind (ICMP unreachable reported on a later call, …) are not fatal for UDP.
     socket.on('error', () => {
       this.sendErrors++;
     });
+  }
+
+  /**
+   * The endpoint of a sender, cached per address (one port each), so the
+   * packet path parses and formats addresses only when a peer is new or moved.
+   */
+  #endpointOf(address: string, port: number): UdpEndpoint | undefined {
+    const cached = this.#endpoints.get(address);
+    if (cached !== undefined && cached.port === port) return cached;
+    let e: UdpEndpoint;
+    try {
+      e = endpoint(address, port);
+    } catch {
+      return undefined;
+    }
+    if (this.#endpoints.size >= ENDPOINT_CACHE_LIMIT) this.#endpoints.clear();
+    this.#endpoints.set(address, e);
+    return e;
   }
 
   onDatagram(handler: DatagramHandler): void {
