@@ -41,6 +41,7 @@ import {
 import type { EndpointEvent } from '../protocol/control/server-endpoint.js';
 import {
   type DataChannelEvent,
+  type DataChannelStats,
   ExitReason,
   MAX_PEER_ID,
   OPCODE_DATA,
@@ -71,6 +72,15 @@ export interface TunnelServerOptions {
   readonly clock?: () => number;
   /** How often data-channel timers run. Default 250 ms. */
   readonly tickMs?: number;
+}
+
+export interface PeerSummary {
+  readonly name: string;
+  readonly endpoint: string;
+  readonly peerId: number;
+  readonly ipv4: string;
+  readonly ipv6?: string;
+  readonly stats: DataChannelStats;
 }
 
 /** Liveness and rekey timers need no finer resolution than this. */
@@ -131,6 +141,18 @@ export class TunnelServer {
 
   get peerCount(): number {
     return this.#bySession.size;
+  }
+
+  /** The connected clients: who, where, which address, and their data-channel counters. */
+  peers(): PeerSummary[] {
+    return [...this.#bySession.values()].map((p) => ({
+      name: p.name,
+      endpoint: p.endpoint.key,
+      peerId: p.peerId,
+      ipv4: p.lease.ipv4,
+      ...(p.lease.ipv6 !== undefined ? { ipv6: p.lease.ipv6 } : {}),
+      stats: p.data.stats(),
+    }));
   }
 
   async #start(): Promise<void> {
