@@ -156,6 +156,10 @@ export class QkdKeySource {
     if (!k) {
       const [fetched] = await this.fetch(1);
       k = fetched!;
+      if (this.closed) {
+        k.key.fill(0);
+        this.assertOpen();
+      }
     }
     this.stats.keysUsedAsInitiator++;
     this.used(k.keyId, 'initiator');

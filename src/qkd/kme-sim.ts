@@ -244,17 +244,24 @@ export async function startKmeSimulator(options: KmeSimOptions): Promise<KmeSimu
             };
             if (tooLarge) return send(413, { message: 'Request body too large' });
             const cn = (req.socket as TLSSocket).getPeerCertificate().subject?.CN;
-            const answer = pair.handle(
-              which,
-              {
-                callerSaeId: typeof cn === 'string' ? cn : undefined,
-                method: req.method ?? 'GET',
-                url: req.url ?? '/',
-                contentType: req.headers['content-type'],
-                body: Buffer.concat(chunks),
-              },
-              now(),
-            );
+            let answer: ReturnType<KmePair['handle']>;
+            try {
+              answer = pair.handle(
+                which,
+                {
+                  callerSaeId: typeof cn === 'string' ? cn : undefined,
+                  method: req.method ?? 'GET',
+                  url: req.url ?? '/',
+                  contentType: req.headers['content-type'],
+                  body: Buffer.concat(chunks),
+                },
+                now(),
+              );
+            } catch (error) {
+              // A bug, not the client's fault: answer like a KME would, and keep serving.
+              log(`internal error: ${error instanceof Error ? error.message : String(error)}`);
+              return send(500, { message: 'Internal error' });
+            }
             log(answer.log);
             send(answer.status, answer.json);
           });

@@ -193,13 +193,15 @@ export function httpsTransport(options: HttpsTransportOptions): KmeTransport {
           }
         });
         res.on('error', (error) => fail(classify(error, true, where)));
-        res.on('aborted', () =>
-          fail(
-            new QkdError(QkdErrorCode.connect, `${where}: the connection closed mid-answer`, {
-              retryable: true,
-            }),
-          ),
-        );
+        res.on('close', () => {
+          if (!res.complete) {
+            fail(
+              new QkdError(QkdErrorCode.connect, `${where}: the connection closed mid-answer`, {
+                retryable: true,
+              }),
+            );
+          }
+        });
         res.on('end', () => {
           if (settled) return;
           settled = true;

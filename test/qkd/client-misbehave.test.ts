@@ -272,6 +272,14 @@ describe('time-outs, retries and what is never retried', () => {
   });
 });
 
+it('an answer cut off half-way: connection failure; dec_keys not resent', async () => {
+  const k = await serve(() => 'partial');
+  const c = clientFor(k.url, pki.ca, pki.saeB, { retries: 2 });
+  expect((await failure(c.getKeyWithKeyIds('sae-a', ['k']))).code).toBe('QKD_CONNECT_FAILED');
+  expect(k.requests).toHaveLength(1);
+  c.close();
+});
+
 describe('TLS', () => {
   it('a KME certificate that does not name the host in qkd-kme: QKD_KME_NAME_MISMATCH, nothing sent', async () => {
     kme = await fakeKme(pki, () => json(200, {}), pki.wrongName);

@@ -107,7 +107,9 @@ export interface RecordedRequest {
 export type FakeAnswer =
   | { readonly status: number; readonly body: string; readonly contentType?: string }
   | 'hang'
-  | 'destroy';
+  | 'destroy'
+  /** Headers and half a body, then the connection is cut. */
+  | 'partial';
 
 export interface FakeKme {
   readonly url: string;
@@ -143,6 +145,11 @@ export async function fakeKme(
         // After a little "processing": a reset in the very instant after the TLS 1.3 handshake cannot be
         // told apart from a certificate refusal (transport.ts), so a crash is modelled as a crash.
         if (a === 'destroy') return void setTimeout(() => req.socket.destroy(), 30);
+        if (a === 'partial') {
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': 1000 });
+          res.write('{"keys":[');
+          return void setTimeout(() => req.socket.destroy(), 30);
+        }
         res.writeHead(a.status, { 'content-type': a.contentType ?? 'application/json' });
         res.end(a.body);
       });
