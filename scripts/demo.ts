@@ -34,9 +34,11 @@ const dim = (t: string) => (tty ? `\x1b[2m${t}\x1b[0m` : t);
 const say = (text: string) => process.stdout.write(`${text}\n`);
 const step = (text: string) => say(`\n${bold(`== ${text}`)}`);
 
-/** Log lines that name the negotiated suite (the tunnel logs it at verb ≥ 3). */
-export function suiteLines(log: string): string[] {
-  return log.split('\n').filter((l) => /suite|negotiated/i.test(l));
+/** The log lines that name the negotiated suite: the client's "negotiated …" line, else any line naming a suite. */
+function suiteLines(log: string): string[] {
+  const lines = log.split('\n');
+  const negotiated = lines.filter((l) => /negotiated/i.test(l));
+  return negotiated.length > 0 ? negotiated : lines.filter((l) => /suite/i.test(l));
 }
 
 async function main(): Promise<number> {
@@ -122,8 +124,10 @@ async function main(): Promise<number> {
         : 'the logs do not name the negotiated suite',
     );
     const addresses = await run(['ip', '-n', pair.client, '-o', '-4', 'addr', 'show'], { timeoutMs: 5000 });
-    for (const line of addresses.stdout.split('\n'))
-      if (line.includes(' 10.8.0.')) say(`client address: ${line.replace(/\s+/g, ' ').trim()}`);
+    for (const line of addresses.stdout.split('\n')) {
+      const m = /^\d+:\s+(\S+)\s+inet\s+(10\.8\.0\.\S+)/.exec(line);
+      if (m) say(`client address: ${m[2]} on ${m[1]}`);
+    }
 
     step(`ping ${serverTunnelAddress} (the server's tunnel address) from the client namespace`);
     const ping = await run(
