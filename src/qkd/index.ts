@@ -11,7 +11,7 @@
  * @module
  */
 
-export { printable, QkdError, type QkdErrorCode as QkdErrorCodeName, QkdErrorCode } from './errors.js';
+export { printable, QkdError, QkdErrorCode } from './errors.js';
 export type { DeliveredKey, KmeStatus } from './etsi014.js';
 export { type Etsi014Api, Etsi014Client, type Etsi014ClientOptions } from './etsi014-client.js';
 export { createQkdKeySource, type QkdSourceTuning } from './from-config.js';
