@@ -12,8 +12,9 @@
  * `(idle)` is time the event loop waited for I/O; `(program)` is native code
  * V8 cannot attribute (libuv, syscalls, the addon); `(garbage collector)` is
  * GC. Functions without a script are Node's C++ bindings or V8 builtins
- * (e.g. `initiv (native)` of node:crypto). Shares are given of the busy
- * (non-idle) time.
+ * (e.g. `initiv` of node:crypto); they are named with their nearest script
+ * caller, which tells `send` of a UDP socket from `send` of something else.
+ * Shares are given of the busy (non-idle) time.
  * @module
  */
 
@@ -49,14 +50,27 @@ interface CallFrame {
 export function summarizeCpuProfile(text: string, root = ''): ProfileSummary {
   const doc = parseProfile(text);
   const frames = new Map<number, CallFrame>();
-  for (const node of doc.nodes) frames.set(node.id, node.callFrame);
+  const parents = new Map<number, number>();
+  for (const node of doc.nodes) {
+    frames.set(node.id, node.callFrame);
+    for (const child of node.children) parents.set(child, node.id);
+  }
+  /** The nearest ancestor that is a script function: who called a native function. */
+  const caller = (id: number): string => {
+    for (let p = parents.get(id); p !== undefined; p = parents.get(p)) {
+      const f = frames.get(p);
+      if (f?.url) return `${f.functionName || '(anonymous)'} ${shortUrl(f.url, root)}:${f.lineNumber + 1}`;
+    }
+    return '?';
+  };
   const byFunction = new Map<string, { file: string; us: number }>();
   const byFile = new Map<string, number>();
   let totalUs = 0;
   let idleUs = 0;
   const { samples, timeDeltas } = doc;
   for (let i = 0; i < samples.length; i++) {
-    const frame = frames.get(samples[i]!);
+    const id = samples[i]!;
+    const frame = frames.get(id);
     if (!frame) continue;
     const us = Math.max(0, timeDeltas[i + 1] ?? 0);
     totalUs += us;
@@ -70,7 +84,7 @@ export function summarizeCpuProfile(text: string, root = ''): ProfileSummary {
       ? `${frame.functionName || '(anonymous)'} ${file}:${frame.lineNumber + 1}`
       : pseudo
         ? frame.functionName
-        : `${frame.functionName || '(anonymous)'} (native)`;
+        : `${frame.functionName || '(anonymous)'} (native, from ${caller(id)})`;
     const entry = byFunction.get(name) ?? { file, us: 0 };
     entry.us += us;
     byFunction.set(name, entry);
@@ -96,7 +110,7 @@ export function shortUrl(url: string, root: string): string {
 }
 
 interface ProfileDoc {
-  nodes: { id: number; callFrame: CallFrame }[];
+  nodes: { id: number; callFrame: CallFrame; children: number[] }[];
   samples: number[];
   timeDeltas: number[];
 }
@@ -115,7 +129,11 @@ function parseProfile(text: string): ProfileDoc {
     throw new BenchError('PROFILE_BAD', 'the .cpuprofile lacks nodes, samples or timeDeltas');
   const nodes: ProfileDoc['nodes'] = [];
   for (const n of d.nodes as unknown[]) {
-    const node = n as { id?: unknown; callFrame?: Partial<Record<keyof CallFrame, unknown>> };
+    const node = n as {
+      id?: unknown;
+      callFrame?: Partial<Record<keyof CallFrame, unknown>>;
+      children?: unknown;
+    };
     const cf = node.callFrame;
     if (typeof node.id !== 'number' || !cf)
       throw new BenchError('PROFILE_BAD', 'a profile node lacks id or callFrame');
@@ -126,6 +144,9 @@ function parseProfile(text: string): ProfileDoc {
         url: typeof cf.url === 'string' ? cf.url : '',
         lineNumber: typeof cf.lineNumber === 'number' ? cf.lineNumber : -1,
       },
+      children: Array.isArray(node.children)
+        ? node.children.filter((c): c is number => typeof c === 'number')
+        : [],
     });
   }
   return {

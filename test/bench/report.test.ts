@@ -88,14 +88,14 @@ describe('comparison table', () => {
 });
 
 describe('CPU profile self time', () => {
-  // Tree: root → main → seal (hot), main → (garbage collector); plus (idle) and (program).
+  // Tree: root → main → seal, (garbage collector) and the native initiv; root → (idle) and seal again.
   const profile = {
     nodes: [
       { id: 1, callFrame: { functionName: '(root)', url: '', lineNumber: -1 }, children: [2, 5, 6] },
       {
         id: 2,
         callFrame: { functionName: 'main', url: 'file:///repo/dist/a.js', lineNumber: 0 },
-        children: [3, 4],
+        children: [3, 4, 7],
       },
       { id: 3, callFrame: { functionName: 'seal', url: 'file:///repo/dist/b.js', lineNumber: 9 } },
       { id: 4, callFrame: { functionName: '(garbage collector)', url: '', lineNumber: -1 } },
@@ -119,7 +119,7 @@ describe('CPU profile self time', () => {
       ['seal dist/b.js:10', 500],
       ['main dist/a.js:1', 100],
       ['(garbage collector)', 100],
-      ['initiv (native)', 50],
+      ['initiv (native, from main dist/a.js:1)', 50],
     ]);
     expect(p.functions[0]!.share).toBeCloseTo(500 / 750);
     expect(p.files.map((f) => f.name)).toEqual([
