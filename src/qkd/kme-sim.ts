@@ -22,10 +22,10 @@
 import { randomBytes, randomUUID, X509Certificate } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, isIP } from 'node:net';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
-import type { GeneralName } from '../pki/general-name.js';
+import { type GeneralName, isDnsName } from '../pki/general-name.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { printable, QkdError, QkdErrorCode } from './errors.js';
 import { isSaeId } from './etsi014.js';
@@ -73,7 +73,16 @@ export async function initKmeSimDir(options: InitKmeSimOptions): Promise<{ saeA:
     { type: 'ip', value: '::1' },
   ];
   for (const h of options.hosts ?? []) {
-    san.push(/^[0-9.]+$|:/.test(h) ? { type: 'ip', value: h } : { type: 'dns', value: h });
+    const ip = isIP(h) !== 0;
+    if (!ip && !isDnsName(h))
+      throw new QkdError(
+        QkdErrorCode.config,
+        `--host '${printable(h, 80)}' is neither a DNS name nor an IP address`,
+      );
+    san.push(ip ? { type: 'ip', value: h } : { type: 'dns', value: h });
+  }
+  if (!Number.isInteger(days) || days < 1 || days > 36_500) {
+    throw new QkdError(QkdErrorCode.config, `--days must be a whole number from 1 to 36500, not ${days}`);
   }
   const ca = createTlsCertificate({
     profile: 'ca',

@@ -4,7 +4,8 @@
  * (qkd-* directives pointing at the init files) gets keys through it.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { X509Certificate } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,7 +42,13 @@ describe('pqvpn kme-sim', () => {
 
   it('init writes the CA, KME and SAE certificates, keys mode 0600, and never overwrites silently', async () => {
     const io = memoryIO();
-    expect(await run(['kme-sim', 'init', dir, '--sae-a', 'vpn-server', '--sae-b', 'vpn-client'], io)).toBe(0);
+    const init = ['kme-sim', 'init', dir, '--sae-a', 'vpn-server', '--sae-b', 'vpn-client'];
+    expect(await run([...init, '--host', 'kme.example.net', '--host', '10.1.2.3'], io)).toBe(0);
+    const kmeCert = new X509Certificate(await readFile(join(dir, 'kme-b.crt')));
+    expect(kmeCert.subjectAltName).toBe(
+      'DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1, DNS:kme.example.net, IP Address:10.1.2.3',
+    );
+    expect(kmeCert.checkIssued(new X509Certificate(await readFile(join(dir, 'ca.crt'))))).toBe(true);
     expect((await readdir(dir)).sort()).toEqual([
       'ca.crt',
       'ca.key',
@@ -71,6 +78,9 @@ describe('pqvpn kme-sim', () => {
     expect(await run(['kme-sim', '--config', dir, '--sae-a', 'other'], mismatch)).toBe(2);
     expect(mismatch.err[0]).toMatch(/for SAE 'vpn-server'/);
     expect(await run(['kme-sim', '--config', dir, '--port-a', '70000'], memoryIO())).toBe(2);
+    const badHost = memoryIO();
+    expect(await run(['kme-sim', 'init', join(dir, 'x'), '--host', 'not a name'], badHost)).toBe(1);
+    expect(badHost.err[0]).toMatch(/neither a DNS name nor an IP address/);
     const missing = memoryIO();
     expect(await run(['kme-sim', '--config', join(dir, 'nope')], missing)).toBe(1);
     expect(missing.err[0]).toMatch(/pqvpn kme-sim init/);
@@ -154,7 +164,6 @@ describe('a key source built from qkd-* directives', () => {
   });
 
   it('inline certificate blocks work; a key that does not match its certificate is QKD_CONFIG', async () => {
-    const { readFile } = await import('node:fs/promises');
     const text = (f: string) => readFile(join(dir, f), 'utf8');
     const base: QkdConfig = {
       kme: 'https://127.0.0.1:1',
