@@ -22,7 +22,8 @@ export function median(values: readonly number[]): number {
   if (finite.length === 0) throw new RangeError('median of no values');
   const sorted = [...finite].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  // Halve before adding: (a + b) / 2 overflows to Infinity for values near Number.MAX_VALUE.
+  return sorted.length % 2 === 1 ? sorted[mid]! : sorted[mid - 1]! / 2 + sorted[mid]! / 2;
 }
 
 /** Median, min and max of the finite values, or undefined when there are none. */
