@@ -27,6 +27,8 @@ const commands = [
   ['genkey'],
   ['genkey', 'tls-crypt'],
   ['genkey', 'psk'],
+  ['kme-sim'],
+  ['kme-sim', 'init'],
 ];
 
 describe('pqvpn --help', () => {
