@@ -7,19 +7,22 @@
  * and tests can start the same thing in-process.
  *
  * Control planes: the client runs its one handshake in-process; the server
- * too for now (see docs/TUNNEL.md: the worker pool takes the same options
- * once its verifier options carry everything `PeerVerifierSpec` has —
- * CRL re-reading, subject, EKU/KU checks).
+ * runs handshakes in the worker pool (src/runtime/handshake-pool.ts), so
+ * public-key work never stalls the packet loop — except when the config asks
+ * for certificate checks the pool's verifier options cannot express yet
+ * (`workerVerifier`), where it falls back to the main thread and says so.
  * @module
  */
 
 import { createAuthenticator } from '../auth/index.js';
 import type { ClientConfig, ServerConfig } from '../config/model.js';
 import { buildClientHandshakeConfig, buildServerHandshakeConfig } from '../identity/handshake-config.js';
-import { createPeerVerifier } from '../identity/peer-verifier.js';
+import { createPeerVerifier, type PeerVerifierSpec } from '../identity/peer-verifier.js';
 import type { Logger } from '../log.js';
 import { type CommandRunner, execFileRunner } from '../net/iproute2.js';
 import { createQkdKeySource } from '../qkd/from-config.js';
+import type { VerifierSource } from '../runtime/control-plane-options.js';
+import { createWorkerPoolServerControlPlane } from '../runtime/handshake-pool.js';
 import {
   createInProcessClientControlPlane,
   createInProcessServerControlPlane,
@@ -33,6 +36,8 @@ import { TunnelServer } from './server.js';
 export interface SetupSeams {
   readonly tun?: TunBackend;
   readonly ip?: CommandRunner;
+  /** Handshake worker threads for the server (0: on the main thread). Default: cores − 1. */
+  readonly workers?: number;
   /** Reads a secret from the terminal (auth-user-pass without a file). */
   readonly promptHidden?: (prompt: string) => Promise<string | undefined>;
 }
@@ -70,23 +75,44 @@ export async function startServer(
   };
   const extraSecrets = await qkdSource(config, log);
   const peerVerifier = createPeerVerifier(setup.verifier, { logger: log });
+  const poolVerifier = workerVerifier(setup.verifier);
+  if (!poolVerifier.ok)
+    log.info(`handshakes run on the main thread: the worker pool cannot check ${poolVerifier.why} yet`);
   const server = await TunnelServer.start({
     config,
     log,
     tun: seams.tun ?? createTunBackend(),
     authenticate,
     ...(extraSecrets ? { extraSecrets } : {}),
-    createControlPlane: (sink) =>
-      createInProcessServerControlPlane(
+    createControlPlane: async (sink) => {
+      const onError = (error: Error) => log.error(`control plane: ${error.message}`);
+      if (poolVerifier.ok && seams.workers !== 0) {
+        const pool = await createWorkerPoolServerControlPlane(
+          {
+            session: setup.session,
+            verifier: poolVerifier.source,
+            pluginPaths: setup.sigPlugins,
+            onError,
+            // Workers run what this process runs (the TypeScript loader when started from sources).
+            execArgv: process.execArgv,
+            ...(seams.workers !== undefined ? { workers: seams.workers } : {}),
+          },
+          sink,
+        );
+        log.info(`handshakes run in ${pool.stats().workers} worker thread(s)`);
+        return pool;
+      }
+      return createInProcessServerControlPlane(
         {
           session: setup.session,
           verifier: { trustAnchors: setup.verifier.trustAnchors },
           pluginPaths: setup.sigPlugins,
           peerVerifier,
-          onError: (error) => log.error(`control plane: ${error.message}`),
+          onError,
         },
         sink,
-      ),
+      );
+    },
   });
   return {
     server,
@@ -132,6 +158,33 @@ export async function createClient(
     dispose: () => {
       setup.session.credentials?.password.fill(0);
       extraSecrets?.close();
+    },
+  };
+}
+
+/**
+ * The worker pool's verifier takes trust anchors, fixed CRLs and allowed
+ * schemes. A config that needs more (a CRL file re-read on change, a CRL
+ * directory, verify-x509-name subject, remote-cert-eku/ku) keeps its
+ * handshakes on the main thread rather than silently checking less.
+ */
+function workerVerifier(
+  spec: PeerVerifierSpec,
+): { ok: true; source: VerifierSource } | { ok: false; why: string } {
+  const missing = [
+    spec.crlFile !== undefined && 'crl-verify FILE (re-read on change)',
+    spec.crlDir !== undefined && 'crl-verify DIR dir',
+    spec.expectedSubject !== undefined && 'verify-x509-name … subject',
+    spec.requiredEku !== undefined && 'remote-cert-eku',
+    spec.requiredKeyUsage !== undefined && 'remote-cert-ku',
+  ].filter((m): m is string => typeof m === 'string');
+  if (missing.length > 0) return { ok: false, why: missing.join(', ') };
+  return {
+    ok: true,
+    source: {
+      trustAnchors: spec.trustAnchors,
+      ...(spec.crls ? { crls: spec.crls } : {}),
+      ...(spec.allowedSchemes ? { allowedSchemes: spec.allowedSchemes } : {}),
     },
   };
 }

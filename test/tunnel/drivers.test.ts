@@ -208,6 +208,31 @@ describe('server and client drivers over UDP on loopback', () => {
     }
   });
 
+  it('tries the remotes in turn: an unanswered one gives way to the next after server-poll-timeout', async () => {
+    const s = await startServer();
+    const dead = await import('node:dgram').then((d) => d.createSocket('udp4'));
+    await new Promise<void>((r) => dead.bind(0, '127.0.0.1', () => r()));
+    const deadPort = (dead.address() as { port: number }).port;
+    try {
+      const c = startClient(s.port, {
+        text: 'server-poll-timeout 1\n',
+        config: {
+          remotes: [
+            { host: '127.0.0.1', port: deadPort, proto: 'udp4' },
+            { host: 'localhost', port: s.port, proto: 'udp4' },
+          ],
+        },
+      });
+      await c.connections(1, 10_000);
+      const log = c.lines.join('\n');
+      expect(log).toMatch(new RegExp(`connecting to 127\\.0\\.0\\.1 127\\.0\\.0\\.1:${deadPort}`));
+      expect(log).toMatch(/restarting in 1 s \(no connection within 1 s\)/);
+      expect(log).toMatch(/connecting to localhost 127\.0\.0\.1:\d+/);
+    } finally {
+      dead.close();
+    }
+  });
+
   it('a client that leaves sends an exit notice: the server frees its address at once', async () => {
     const s = await startServer();
     const c = startClient(s.port);
