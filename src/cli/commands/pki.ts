@@ -17,7 +17,9 @@
  */
 
 import { promises as fs } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
+import { loadSignaturePlugin } from '../../crypto/signature-plugin.js';
 import { signatureSchemeByName, signatureSchemeNames } from '../../crypto/signature-schemes.js';
 import { PqvpnError, UsageError } from '../../errors.js';
 import {
@@ -343,6 +345,19 @@ export function pkiCommand(io: CommandIO, deps: PkiDeps = {}): CommandModule {
           requiresArg: true,
           describe: 'the PKI directory',
         })
+        .option('sig-plugin', {
+          // Not `array: true`: that would swallow the sub-command that follows. Repeating the
+          // option still gives an array (yargs' duplicate-arguments-array).
+          type: 'string',
+          requiresArg: true,
+          describe: 'load a third-party signature scheme module first (docs/PLUGINS.md); repeatable',
+        })
+        // Plugins register their scheme before any sub-command parses --algo or reads a
+        // certificate signed with it, exactly as the sig-plugin directive does for a tunnel.
+        .middleware(async (argv) => {
+          const paths = [argv['sig-plugin'] ?? []].flat();
+          for (const path of paths) await loadSignaturePlugin(resolve(path));
+        })
         .command(init)
         .command(issue)
         .command(revoke)
@@ -354,6 +369,10 @@ export function pkiCommand(io: CommandIO, deps: PkiDeps = {}): CommandModule {
         .example('$0 pki issue server vpn.example.com', 'a server certificate')
         .example('$0 pki issue client alice', 'a client certificate')
         .example('$0 pki revoke alice', 'revoke it and update pki/crl.pem')
+        .example(
+          '$0 pki --sig-plugin ./my-scheme.mjs init --algo my-scheme',
+          'a CA in a third-party signature scheme',
+        )
         .epilogue(
           `Signature schemes: ${signatureSchemeNames().join(', ')}. Layout and formats: docs/PKI.md.`,
         ),
