@@ -106,6 +106,7 @@ export class TunnelClient {
   #tick: NodeJS.Timeout | undefined;
   #stopping = false;
   #wake: (() => void) | undefined;
+  #fatal: TunnelClientError | undefined;
   readonly drops: Record<string, number> = {};
 
   constructor(options: TunnelClientOptions) {
@@ -133,6 +134,7 @@ export class TunnelClient {
         const ending = await this.#attempt(remote);
         if (ending.kind === 'stopped' || this.#stopping) break;
         if (ending.kind === 'fatal') throw ending.error;
+        if (this.#fatal) throw this.#fatal;
         if (this.#current?.established) failures = 0;
         this.#current = undefined;
         if (c.connectRetryMax !== undefined && attempts >= c.connectRetryMax * remotes.length)
@@ -417,7 +419,17 @@ export class TunnelClient {
     const c = this.#o.config;
     const mtu = plan.tunMtu ?? c.tunMtu;
     if (!this.#tun) {
-      const tun = await this.#o.tun.open({ name: tunName(c.dev), mtu });
+      const tun = await this.#o.tun.open({
+        name: tunName(c.dev),
+        mtu,
+        onError: (error) => {
+          this.#fatal = new TunnelClientError(
+            'TUN_FAILED',
+            `the TUN device stopped reading: ${error.message}`,
+          );
+          this.#current?.finish({ kind: 'fatal', error: this.#fatal });
+        },
+      });
       this.#tun = tun;
       tun.onPackets((packets) => this.#onTunPackets(packets));
       await tun.setUp();

@@ -70,6 +70,8 @@ export interface TunnelServerOptions {
   readonly extraSecrets?: ExtraSecretSource;
   /** Milliseconds since the epoch; default Date.now. */
   readonly clock?: () => number;
+  /** Something the server cannot continue after (the TUN device failed). Default: throw from the event loop. */
+  readonly onFatal?: (error: Error) => void;
   /** How often data-channel timers run. Default 250 ms. */
   readonly tickMs?: number;
 }
@@ -94,6 +96,8 @@ export class TunnelServer {
   readonly #routes = new SessionRoutes<Peer>();
   readonly #bySession = new Map<string, Peer>();
   readonly #byPeerId = new Map<number, Peer>();
+  /** Sessions whose `auth-needed` is being decided. */
+  readonly #pendingAuth = new Set<string>();
   #transport: UdpTransport | undefined;
   #tun: TunDevice | undefined;
   #control: ServerControlPlane | undefined;
@@ -167,7 +171,15 @@ export class TunnelServer {
         log.warn(`could not write ${c.ifconfigPoolPersist?.path}: ${(e as Error).message}`),
       );
     }
-    const tun = await this.#o.tun.open({ name: tunName(c.dev), mtu: c.tunMtu });
+    const tun = await this.#o.tun.open({
+      name: tunName(c.dev),
+      mtu: c.tunMtu,
+      onError: (error) => {
+        this.#log.error(`TUN device stopped reading: ${error.message}; shutting down`);
+        if (!this.#o.onFatal) throw error;
+        this.#o.onFatal(error);
+      },
+    });
     this.#tun = tun;
     await tun.addAddress({ family: 4, address: this.pool.serverIpv4, prefixLength: this.pool.prefixLength });
     if (this.pool.serverIpv6 !== undefined && this.pool.ipv6PrefixLength !== undefined)
@@ -287,6 +299,7 @@ export class TunnelServer {
     const peer = this.#bySession.get(e.session);
     switch (e.type) {
       case 'auth-needed':
+        this.#pendingAuth.add(e.session);
         void this.#authenticate(e);
         return;
       case 'keys-installed':
@@ -309,6 +322,7 @@ export class TunnelServer {
         );
         return;
       case 'closed':
+        this.#pendingAuth.delete(e.session); // an answer still being computed is dropped
         if (peer) this.#endPeer(peer, { reason: e.reason, detail: e.detail, by: e.by, tell: false });
         else if (e.reason !== 'CLOSE_NOTIFY')
           this.#log.info(
@@ -338,7 +352,8 @@ export class TunnelServer {
     } finally {
       e.password?.fill(0);
     }
-    if (this.#stopping || !control) return;
+    // The session may have ended (timeout, peer closed) while we were deciding: nothing to answer.
+    if (!this.#pendingAuth.delete(e.session) || this.#stopping || !control) return;
     if (!decision.ok) {
       this.#log.info(`${e.address} [${who}]: authentication failed: ${decision.reason}`);
       control.authResult(e.session, { ok: false, reason: decision.reason });
@@ -347,8 +362,10 @@ export class TunnelServer {
     const name = (c.usernameAsCommonName ? e.username : undefined) ?? e.commonName ?? e.username ?? '';
     const lease = this.pool.acquire(e.session, name);
     if (!lease.ok) {
-      this.#log.warn(`${e.address} [${who}]: refused: ${lease.reason}`);
-      control.authResult(e.session, { ok: false, reason: lease.reason });
+      // Not the client's fault: no AUTH_FAILED (which would make it give up) but RESTART, so it retries
+      // with back-off, as an OpenVPN client does when a full server does not answer.
+      this.#log.warn(`${e.address} [${who}]: refused for now: ${lease.reason}`);
+      control.close(e.session, 'restart');
       return;
     }
     if (lease.replaced !== undefined) {

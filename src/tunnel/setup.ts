@@ -57,7 +57,12 @@ export async function startServer(
   config: ServerConfig,
   log: Logger,
   seams: SetupSeams = {},
-): Promise<{ server: TunnelServer; stop(reason: 'shutdown' | 'restart'): Promise<void> }> {
+): Promise<{
+  server: TunnelServer;
+  /** Rejects when the server cannot go on (its TUN device failed); never resolves. */
+  failed: Promise<never>;
+  stop(reason: 'shutdown' | 'restart'): Promise<void>;
+}> {
   const setup = await buildServerHandshakeConfig(config, { logger: log });
   for (const w of setup.warnings) log.warn(w);
   const authenticator = await createAuthenticator(config, { logger: log });
@@ -78,9 +83,15 @@ export async function startServer(
   const poolVerifier = workerVerifier(setup.verifier);
   if (!poolVerifier.ok)
     log.info(`handshakes run on the main thread: the worker pool cannot check ${poolVerifier.why} yet`);
+  let fail!: (error: Error) => void;
+  const failed = new Promise<never>((_, reject) => {
+    fail = reject;
+  });
+  failed.catch(() => {});
   const server = await TunnelServer.start({
     config,
     log,
+    onFatal: (error) => fail(error),
     tun: seams.tun ?? createTunBackend(),
     authenticate,
     ...(extraSecrets ? { extraSecrets } : {}),
@@ -116,6 +127,7 @@ export async function startServer(
   });
   return {
     server,
+    failed,
     stop: async (reason) => {
       await server.stop(reason);
       extraSecrets?.close();

@@ -233,6 +233,48 @@ describe('server and client drivers over UDP on loopback', () => {
     }
   });
 
+  it('max-clients: a client over the limit is told to retry (RESTART, not AUTH_FAILED) and gets in once there is room', async () => {
+    const s = await startServer({ config: { maxClients: 1 } });
+    const a = startClient(s.port, { name: 'alice' });
+    await a.connections(1);
+    const b = startClient(s.port, { name: 'bob' });
+    await until(
+      () => s.lines.some((l) => /bob\].*refused for now: max-clients 1 reached/.test(l)),
+      5000,
+      'refusal',
+    );
+    await until(
+      () => b.lines.some((l) => /restarting in \d+ s \(session closed: RESTART by the server/.test(l)),
+      5000,
+      'retry',
+    );
+    a.client.stop();
+    await a.done;
+    await b.connections(1, 10_000);
+    expect(s.server.peers().map((p) => p.name)).toEqual(['bob']);
+  });
+
+  it('without duplicate-cn a second connection of the same name replaces the first, at the same address', async () => {
+    const s = await startServer();
+    const first = startClient(s.port, { name: 'alice' });
+    await first.connections(1);
+    const second = startClient(s.port, { name: 'alice' });
+    await second.connections(1);
+    expect(s.lines.join('\n')).toMatch(/replaced by a new connection of the same name/);
+    expect(second.client.appliedPlan?.ifconfig.local).toBe('10.8.0.2');
+    expect(s.server.pool.activeCount).toBe(1);
+    first.client.stop();
+    second.client.stop();
+  });
+
+  it('with duplicate-cn both connections of one name are served at different addresses', async () => {
+    const s = await startServer({ config: { duplicateCn: true } });
+    const one = startClient(s.port, { name: 'shared' });
+    const two = startClient(s.port, { name: 'shared' });
+    await Promise.all([one.connections(1), two.connections(1)]);
+    expect(new Set(s.server.peers().map((p) => p.ipv4)).size).toBe(2);
+  });
+
   it('a client that leaves sends an exit notice: the server frees its address at once', async () => {
     const s = await startServer();
     const c = startClient(s.port);

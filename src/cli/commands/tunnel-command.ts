@@ -88,10 +88,13 @@ export function tunnelCommand(io: CommandIO, mode: 'server' | 'client'): Command
 async function runServer(config: ServerConfig, log: Logger): Promise<void> {
   const running = await startServer(config, log);
   dropPrivileges(config, log);
-  const signal = await nextSignal();
-  log.info(`${signal} received, telling clients and shutting down`);
-  await running.stop('restart');
-  log.info('server stopped');
+  try {
+    const signal = await Promise.race([nextSignal(), running.failed]);
+    log.info(`${signal} received, telling clients and shutting down`);
+  } finally {
+    await running.stop('restart');
+    log.info('server stopped');
+  }
 }
 
 async function runClient(config: ClientConfig, log: Logger, io: CommandIO): Promise<void> {
