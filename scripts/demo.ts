@@ -16,8 +16,7 @@
  * @module
  */
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { BenchError } from './bench/errors.js';
@@ -27,6 +26,7 @@ import { serverReady, startPingProbe } from './bench/probe.js';
 import { type Daemon, run, startDaemon, waitFor } from './bench/proc.js';
 import { findRepoRoot } from './bench/repo.js';
 import { Teardown } from './bench/teardown.js';
+import { makeWorkDir, sweepStaleWorkDirs } from './bench/workdir.js';
 
 const tty = process.stdout.isTTY === true;
 const bold = (t: string) => (tty ? `\x1b[1m${t}\x1b[0m` : t);
@@ -51,10 +51,10 @@ async function main(): Promise<number> {
   const root = findRepoRoot();
   const teardown = new Teardown();
   teardown.install(say);
-  const swept = sweepStale('pqd-');
+  const swept = [...sweepStale('pqd-'), ...sweepStaleWorkDirs('pqvpn-demo')];
   if (swept.length > 0) say(`removed leftovers of an earlier demo: ${swept.join(', ')}`);
 
-  const dir = mkdtempSync(join(tmpdir(), 'pqvpn-demo-'));
+  const dir = makeWorkDir('pqvpn-demo');
   teardown.add(() => rmSync(dir, { recursive: true, force: true }));
   const options: PqvpnConfigOptions = {
     mode: 'passdb',

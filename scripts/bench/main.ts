@@ -18,8 +18,8 @@
  */
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, release, tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, release } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BenchError } from './errors.js';
@@ -33,6 +33,7 @@ import { buildRows, formatProfile, formatTable, replaceGenerated } from './repor
 import { Teardown } from './teardown.js';
 import { ensureTools, TOOLS } from './tools.js';
 import type { TunnelSetup, TunnelUnderTest } from './tunnel.js';
+import { makeWorkDir } from './workdir.js';
 
 const say = (text: string) => process.stdout.write(`${text}\n`);
 
@@ -102,7 +103,7 @@ async function main(): Promise<number> {
   const swept = sweepStale('pqb-');
   if (swept.length > 0) say(`removed leftovers of an earlier run: ${swept.join(', ')}`);
 
-  const dir = mkdtempSync(join(tmpdir(), 'pqvpn-bench-'));
+  const dir = makeWorkDir('pqvpn-bench');
   teardown.add(() => {
     if (!options.keep) rmSync(dir, { recursive: true, force: true });
   });

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ import { clientConfigText, firstHost, serverConfigText } from '../../scripts/ben
 import { probeScript, startPingProbe } from '../../scripts/bench/probe.js';
 import { run } from '../../scripts/bench/proc.js';
 import { missingPackages } from '../../scripts/bench/tools.js';
+import { makeWorkDir, staleWorkDirs, sweepStaleWorkDirs } from '../../scripts/bench/workdir.js';
 
 describe('namespace names', () => {
   it('derive from a prefix and the pid, within 15 characters for links', () => {
@@ -127,5 +128,27 @@ describe.skipIf(!isRoot)('the rig as root', () => {
     expect(list).not.toContain(leftover.server);
     await new Promise((r) => setTimeout(r, 100));
     expect(processAlive(sleeperPid)).toBe(false);
+  });
+});
+
+describe('work directories', () => {
+  it('are private, carry the pid, and only those of dead runs are swept', () => {
+    const base = mkdtempSync(join(tmpdir(), 'pqvpn-workdir-test-'));
+    try {
+      const mine = makeWorkDir('pqvpn-demo', base);
+      expect(statSync(mine).mode & 0o777).toBe(0o700);
+      expect(mine).toMatch(new RegExp(`/pqvpn-demo-${process.pid}-[A-Za-z0-9]{6}$`));
+      const dead = spawnSync('true').pid!;
+      mkdirSync(join(base, `pqvpn-demo-${dead}-abcDEF`));
+      mkdirSync(join(base, `pqvpn-bench-${dead}-abcDEF`));
+      mkdirSync(join(base, `pqvpn-demo-${dead}-short`));
+      expect(sweepStaleWorkDirs('pqvpn-demo', base)).toEqual([join(base, `pqvpn-demo-${dead}-abcDEF`)]);
+      expect(readdirSync(base).sort()).toEqual(
+        [mine.slice(base.length + 1), `pqvpn-bench-${dead}-abcDEF`, `pqvpn-demo-${dead}-short`].sort(),
+      );
+      expect(staleWorkDirs(['pqvpn-demo-1-abcdef'], 'pqvpn-demo', () => true)).toEqual([]);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
   });
 });
