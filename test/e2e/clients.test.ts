@@ -2,7 +2,8 @@
  * Several clients: client-to-client forwarding inside the server; a server
  * restart (SIGTERM, then a new process) brings every client back within a few
  * seconds, each at its persisted address; a client that vanishes (SIGKILL)
- * frees its address after the keepalive timeout.
+ * frees its address after the keepalive timeout; a server that dies (SIGKILL)
+ * is noticed by ping-restart and its successor reconnected to.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -63,6 +64,14 @@ describeTun('e2e: several clients', () => {
     bob.child.kill('SIGKILL');
     await bob.exited;
     await server.waitFor(/bob\/[0-9.]+:\d+: session ended: PING_RESTART.*released 10\.8\.0\.\d/, 15_000);
+    await lab.exec(a.ns, ['ping', '-c', '1', '-W', '2', '10.8.0.1']);
+
+    // The server dies without a word (SIGKILL): alice notices by ping-restart (3 s) and comes back to a new one.
+    server.child.kill('SIGKILL');
+    await server.exited;
+    server = startPqvpn(lab, net.server, 'server', config);
+    await server.waitFor(/alice\/[0-9.]+:\d+: connected/, 20_000);
+    expect(alice.output()).toMatch(/nothing heard from the server for \d+ s \(ping-restart\)/);
     await lab.exec(a.ns, ['ping', '-c', '1', '-W', '2', '10.8.0.1']);
     expect(await alice.stop('SIGTERM')).toBe(0);
     expect(await server.stop('SIGTERM')).toBe(0);
