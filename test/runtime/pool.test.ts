@@ -39,7 +39,8 @@ const decide: Decide = (e) => {
 };
 
 function serverConfig(): ServerConfig {
-  return { identity: pki.server, clientAuth: { certificate: true, password: true } };
+  // A long linger keeps closed sessions counted for the whole file, so session accounting is deterministic.
+  return { identity: pki.server, clientAuth: { certificate: true, password: true }, lingerMs: 600_000 };
 }
 
 beforeAll(async () => {
