@@ -38,6 +38,9 @@ export interface Sample {
   readonly run: number;
   throughputMbps?: number;
   connectMs?: number;
+  /** Parts of connectMs, when the tunnel's client log allows (see TunnelUnderTest.connectPhases). */
+  startupMs?: number;
+  handshakeMs?: number;
   rttMs?: number;
   /** CPU of each daemon during the iperf3 run, percent of one core. */
   serverCpuPercent?: number;
@@ -105,6 +108,7 @@ export async function measureOnce(
     );
     await probe.ready;
     const t0 = performance.now();
+    const startedAt = Date.now();
     const client = launch(
       pair.client,
       'client',
@@ -116,6 +120,11 @@ export async function measureOnce(
     const t1 = await Promise.race([probe.up, clientDied]);
     await probe.stop();
     sample.connectMs = t1 - t0;
+    const phases = tunnel.connectPhases?.(await readFile(client.logFile, 'utf8').catch(() => ''), startedAt);
+    if (phases) {
+      sample.startupMs = phases.startupMs;
+      sample.handshakeMs = phases.handshakeMs;
+    }
 
     // Idle round trip.
     const ping = await run(

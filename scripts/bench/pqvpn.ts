@@ -14,7 +14,7 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from './proc.js';
 import { findRepoRoot, pqvpnCli } from './repo.js';
-import type { Launch, LaunchOptions, TunnelSetup, TunnelUnderTest } from './tunnel.js';
+import type { ConnectPhases, Launch, LaunchOptions, TunnelSetup, TunnelUnderTest } from './tunnel.js';
 
 export interface PqvpnConfigOptions {
   readonly mode: 'cert' | 'passdb';
@@ -116,6 +116,23 @@ function randomPassword(): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(18))).toString('base64url');
 }
 
+/**
+ * The connect phases from a pqvpn client log: lines start with an ISO-8601
+ * timestamp in milliseconds; `connecting to …` is logged as the first handshake
+ * packet goes out, `connected to server …` once the address is configured.
+ */
+export function pqvpnConnectPhases(log: string, startedAt: number): ConnectPhases | undefined {
+  const at = (pattern: RegExp) => {
+    const m = new RegExp(`^(\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z) ${pattern.source}`, 'm').exec(log);
+    const t = m ? Date.parse(m[1]!) : Number.NaN;
+    return Number.isFinite(t) ? t : undefined;
+  };
+  const connecting = at(/connecting to /);
+  const connected = at(/connected to server/);
+  if (connecting === undefined || connected === undefined) return undefined;
+  return { startupMs: connecting - startedAt, handshakeMs: connected - connecting };
+}
+
 /** The compiled profiling preload, next to this module's compiled form. */
 const PRELOAD = new URL('./cpu-profile-preload.js', import.meta.url).href;
 
@@ -150,6 +167,7 @@ export function pqvpnTunnel(root = findRepoRoot()): TunnelUnderTest {
     serverTunnelAddress: firstHost(network),
     port: 1195,
     profilable: true,
+    connectPhases: pqvpnConnectPhases,
     prepare: (s) => preparePqvpn(s.dir, options(s), root),
     server: (s, o) => pqvpnLaunch(root, s.dir, 'server', o),
     client: (s, o) => pqvpnLaunch(root, s.dir, 'client', o),

@@ -41,6 +41,18 @@ export const METRICS: readonly Metric[] = [
     digits: 0,
     value: (s) => s.connectMs,
   },
+  {
+    label: '… of which client start-up, until its first handshake packet (ms)',
+    better: 'lower',
+    digits: 0,
+    value: (s) => s.startupMs,
+  },
+  {
+    label: '… of which handshake until the address is configured (ms)',
+    better: 'lower',
+    digits: 0,
+    value: (s) => s.handshakeMs,
+  },
   { label: 'idle ping RTT avg (ms)', better: 'lower', digits: 3, value: (s) => s.rttMs },
   {
     label: 'server CPU during iperf3 (% of a core)',

@@ -39,4 +39,17 @@ export interface TunnelUnderTest {
   client(setup: TunnelSetup, options?: LaunchOptions): Launch;
   /** Whether this tunnel's processes can be profiled with LaunchOptions.profileFile. */
   readonly profilable: boolean;
+  /**
+   * Splits the connect time using the client's own log (when its timestamps are
+   * precise enough): milliseconds from `startedAt` (epoch ms) to the first
+   * handshake packet, and from there to the tunnel being configured.
+   */
+  connectPhases?(clientLog: string, startedAt: number): ConnectPhases | undefined;
+}
+
+export interface ConnectPhases {
+  /** Process start → the client says it is connecting (start-up: runtime, modules, config, keys). */
+  readonly startupMs: number;
+  /** Connecting → connected with the address configured (handshake, push, TUN and routes). */
+  readonly handshakeMs: number;
 }

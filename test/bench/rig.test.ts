@@ -12,7 +12,12 @@ import {
   staleNames,
   sweepStale,
 } from '../../scripts/bench/netns.js';
-import { clientConfigText, firstHost, serverConfigText } from '../../scripts/bench/pqvpn.js';
+import {
+  clientConfigText,
+  firstHost,
+  pqvpnConnectPhases,
+  serverConfigText,
+} from '../../scripts/bench/pqvpn.js';
 import { probeScript, startPingProbe } from '../../scripts/bench/probe.js';
 import { run } from '../../scripts/bench/proc.js';
 import { missingPackages } from '../../scripts/bench/tools.js';
@@ -150,5 +155,18 @@ describe('work directories', () => {
     } finally {
       rmSync(base, { recursive: true, force: true });
     }
+  });
+});
+
+describe('pqvpn connect phases', () => {
+  it('split the connect time at the client log lines, and give up without them', () => {
+    const log = [
+      '2026-11-23T10:49:56.123Z connecting to 10.98.0.1 10.98.0.1:1195 from 0.0.0.0:60177',
+      "2026-11-23T10:49:56.418Z connected to server 'server' at 10.98.0.1:1195: peer id 0",
+    ].join('\n');
+    const started = Date.parse('2026-11-23T10:49:55.723Z');
+    expect(pqvpnConnectPhases(log, started)).toEqual({ startupMs: 400, handshakeMs: 295 });
+    expect(pqvpnConnectPhases(log.split('\n')[0]!, started)).toBeUndefined();
+    expect(pqvpnConnectPhases('connecting to x\nconnected to server y', started)).toBeUndefined();
   });
 });
