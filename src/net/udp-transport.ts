@@ -45,6 +45,12 @@ export interface UdpTransportOptions {
   readonly ipv6Only?: boolean;
   readonly receiveBufferBytes?: number;
   readonly sendBufferBytes?: number;
+  /**
+   * Connect the socket to this one peer (a client without `float`): the
+   * kernel then drops datagrams from anyone else, and sends skip the
+   * per-datagram address handling.
+   */
+  readonly connect?: UdpEndpoint;
   /** Which family to use for `udp` when there is no local address: 6 = dual-stack (server), or the remote's family (client). */
   readonly preferFamily?: 4 | 6;
 }
@@ -58,7 +64,7 @@ export interface UdpTransport {
   readonly local: UdpEndpoint;
   /** Granted buffer sizes as the kernel reports them. */
   readonly buffers: { readonly receive: number; readonly send: number };
-  /** Datagrams whose send failed (host unreachable, buffer full, …). */
+  /** Datagrams that could not be sent: no route for their family, or socket errors reported later. */
   readonly sendErrors: number;
   onDatagram(handler: DatagramHandler): void;
   send(datagram: Uint8Array, to: UdpEndpoint): void;
@@ -122,11 +128,24 @@ function familyFor(options: UdpTransportOptions): 4 | 6 {
   return options.preferFamily ?? 6;
 }
 
+/**
+ * dgram resolves the destination of every `send` through `dns.lookup`, which
+ * for an address literal still costs a `process.nextTick` and a closure per
+ * packet. Every destination here is an address already (names are resolved
+ * once, by the client, before a socket exists), so the lookup answers at once.
+ */
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string, family: number) => void;
+const literalLookup4 = (address: string, _family: unknown, callback: LookupCallback): void =>
+  callback(null, address, 4);
+const literalLookup6 = (address: string, _family: unknown, callback: LookupCallback): void =>
+  callback(null, address, 6);
+
 async function open(options: UdpTransportOptions, family: 4 | 6): Promise<UdpTransport> {
   const ipv6Only = family === 6 ? (options.ipv6Only ?? false) : false;
   const socket = dgram.createSocket({
     type: family === 6 ? 'udp6' : 'udp4',
     ipv6Only,
+    lookup: family === 6 ? literalLookup6 : literalLookup4,
     recvBufferSize: options.receiveBufferBytes || DEFAULT_SOCKET_BUFFER,
     sendBufferSize: options.sendBufferBytes || DEFAULT_SOCKET_BUFFER,
   });
@@ -142,7 +161,22 @@ async function open(options: UdpTransportOptions, family: 4 | 6): Promise<UdpTra
       resolve();
     });
   });
-  return new NodeUdpTransport(socket, family, family === 6 && !ipv6Only);
+  const peer = options.connect;
+  if (peer) {
+    const address = peer.family === 4 && family === 6 ? `::ffff:${peer.address}` : peer.address;
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: Error) => {
+        socket.close();
+        reject(error);
+      };
+      socket.once('error', onError);
+      socket.connect(peer.port, address, () => {
+        socket.off('error', onError);
+        resolve();
+      });
+    });
+  }
+  return new NodeUdpTransport(socket, family, family === 6 && !ipv6Only, peer);
 }
 
 class NodeUdpTransport implements UdpTransport {
@@ -155,13 +189,11 @@ class NodeUdpTransport implements UdpTransport {
   #handler: DatagramHandler = () => {};
   #closed = false;
   readonly #endpoints = new Map<string, UdpEndpoint>();
-  /** One callback for every send (no per-packet closure). */
-  readonly #afterSend = (error: Error | null) => {
-    if (error) this.sendErrors++;
-  };
+  readonly #connected: UdpEndpoint | undefined;
 
-  constructor(socket: dgram.Socket, family: 4 | 6, dualStack: boolean) {
+  constructor(socket: dgram.Socket, family: 4 | 6, dualStack: boolean, connected: UdpEndpoint | undefined) {
     this.#socket = socket;
+    this.#connected = connected;
     this.family = family;
     this.dualStack = dualStack;
     const a = socket.address();
@@ -201,6 +233,11 @@ class NodeUdpTransport implements UdpTransport {
 
   send(datagram: Uint8Array, to: UdpEndpoint): void {
     if (this.#closed) return;
+    if (this.#connected !== undefined) {
+      if (to === this.#connected || to.key === this.#connected.key) this.#socket.send(datagram);
+      else this.sendErrors++;
+      return;
+    }
     let address = to.address;
     if (to.family === 4 && this.family === 6) {
       if (!this.dualStack) {
@@ -212,7 +249,9 @@ class NodeUdpTransport implements UdpTransport {
       this.sendErrors++;
       return;
     }
-    this.#socket.send(datagram, to.port, address, this.#afterSend);
+    // No callback: with one, dgram schedules a process.nextTick per datagram. A failed send of a
+    // datagram is a lost packet either way; the protocol copes with loss.
+    this.#socket.send(datagram, to.port, address);
   }
 
   close(): Promise<void> {

@@ -187,6 +187,7 @@ export class TunnelClient {
       transport = await openUdpTransport({
         proto: server.family === 4 ? 'udp4' : 'udp6',
         port: c.nobind ? 0 : c.lport,
+        ...(c.float ? {} : { connect: server }),
         ...(c.local !== undefined ? { address: c.local } : {}),
         ...(c.rcvbuf ? { receiveBufferBytes: c.rcvbuf } : {}),
         ...(c.sndbuf ? { sendBufferBytes: c.sndbuf } : {}),

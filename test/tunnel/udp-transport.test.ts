@@ -65,6 +65,25 @@ describe('UDP transport', () => {
     expect(v4.sendErrors).toBe(1);
   });
 
+  it('a connected socket talks to its one peer only', async () => {
+    const server = await transport({ proto: 'udp4', port: 0, address: '127.0.0.1' });
+    const other = await transport({ proto: 'udp4', port: 0, address: '127.0.0.1' });
+    const peer = endpoint('127.0.0.1', server.local.port);
+    const client = await transport({ proto: 'udp4', port: 0, connect: peer });
+    const got = next(server);
+    client.send(Buffer.from('hi'), peer);
+    const { from } = await got;
+    client.send(Buffer.from('x'), other.local);
+    expect(client.sendErrors).toBe(1);
+    // Datagrams from anyone but the peer never arrive.
+    const received: string[] = [];
+    client.onDatagram((d) => received.push(d.toString()));
+    other.send(Buffer.from('intruder'), from);
+    server.send(Buffer.from('answer'), from);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(received).toEqual(['answer']);
+  });
+
   it('a port in use is an error at open', async () => {
     const a = await transport({ proto: 'udp4', port: 0, address: '127.0.0.1' });
     await expect(
