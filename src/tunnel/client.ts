@@ -46,6 +46,7 @@ import {
 import type { ExtraSecretInput, SessionEvent } from '../protocol/handshake/types.js';
 import type { ClientControlPlane, ClientControlPlaneSink } from '../runtime/control-plane.js';
 import type { TunBackend, TunDevice } from '../tun/tun-device.js';
+import { dataChannelOptions } from './data-options.js';
 import { PushedOptionError, type PushedPlan, parsePushedOptions } from './pushed-options.js';
 import { runScript, type ScriptContext } from './scripts.js';
 import type { ExtraSecretSource } from './seams.js';
@@ -389,15 +390,12 @@ export class TunnelClient {
     const pingRestart = plan.pingRestart ?? c.pingRestart;
     const pingExit = plan.pingExit ?? c.pingExit;
     conn.pingExit = pingExit > 0 && (pingRestart === 0 || pingExit <= pingRestart);
-    conn.data = new DataChannel({
-      peerId: e.peerId,
-      now,
-      pingIntervalMs: (plan.ping ?? c.ping) * 1000,
-      pingRestartMs: (conn.pingExit ? pingExit : pingRestart) * 1000,
-      tranWindowMs: Math.min(c.tranWindow, 3600) * 1000,
-      replayWindow: c.replayWindow,
-      rekey: { renegMs: c.renegSec * 1000, renegBytes: c.renegBytes, renegPackets: c.renegPkts },
-    });
+    conn.data = new DataChannel(
+      dataChannelOptions(c, e.peerId, now, {
+        pingSeconds: plan.ping ?? c.ping,
+        pingRestartSeconds: conn.pingExit ? pingExit : pingRestart,
+      }),
+    );
     for (const p of conn.pendingKeys.splice(0)) {
       conn.data.installKeys(now, p.keys, { activate: p.sending });
       wipeDataKeyMaterial(p.keys);

@@ -10,6 +10,7 @@ import type { ServerConfig } from '../config/model.js';
 import type { UdpEndpoint } from '../net/udp-transport.js';
 import { DataChannel } from '../protocol/data/index.js';
 import type { Lease } from './address-pool.js';
+import { dataChannelOptions } from './data-options.js';
 
 export interface PeerInit {
   readonly session: string;
@@ -23,7 +24,14 @@ export interface PeerInit {
   readonly now: number;
   readonly config: Pick<
     ServerConfig,
-    'ping' | 'pingRestart' | 'renegSec' | 'renegBytes' | 'renegPkts' | 'replayWindow' | 'tranWindow'
+    | 'ping'
+    | 'pingRestart'
+    | 'renegSec'
+    | 'renegBytes'
+    | 'renegPkts'
+    | 'replayWindow'
+    | 'tranWindow'
+    | 'defaulted'
   >;
 }
 
@@ -58,16 +66,12 @@ export class Peer {
     this.endpoint = init.endpoint;
     this.lease = init.lease;
     this.connectedAt = init.now;
-    const c = init.config;
-    this.data = new DataChannel({
-      peerId: init.peerId,
-      now: init.now,
-      pingIntervalMs: c.ping * 1000,
-      pingRestartMs: c.pingRestart * 1000,
-      tranWindowMs: Math.min(c.tranWindow, 3600) * 1000,
-      replayWindow: c.replayWindow,
-      rekey: { renegMs: c.renegSec * 1000, renegBytes: c.renegBytes, renegPackets: c.renegPkts },
-    });
+    this.data = new DataChannel(
+      dataChannelOptions(init.config, init.peerId, init.now, {
+        pingSeconds: init.config.ping,
+        pingRestartSeconds: init.config.pingRestart,
+      }),
+    );
   }
 
   /** 'name/ip:port' as OpenVPN prints a client. */
