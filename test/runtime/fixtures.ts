@@ -72,6 +72,14 @@ export class Loopback {
   readonly serverEvents: EndpointEvent[] = [];
   readonly clientEvents = new Map<string, SessionEvent[]>();
   decide: Decide;
+  /** Datagrams the server sent to each address so far (delivered or not). */
+  readonly sentTo = new Map<string, number>();
+  /** Test hook: deliver the `n`th (0-based) server datagram to `address`? Default: all. */
+  deliverToClient: (address: string, n: number) => boolean = () => true;
+  /** Datagrams each client sent so far (delivered or not). */
+  readonly sentFrom = new Map<string, number>();
+  /** Test hook: deliver the `n`th (0-based) datagram of the client at `address`? Default: all. */
+  deliverToServer: (address: string, n: number) => boolean = () => true;
   private waiters: Array<() => void> = [];
 
   constructor(decide: Decide = acceptAll()) {
@@ -80,6 +88,9 @@ export class Loopback {
 
   readonly serverSink: ServerControlPlaneSink = {
     send: (datagram, to) => {
+      const n = this.sentTo.get(to) ?? 0;
+      this.sentTo.set(to, n + 1);
+      if (!this.deliverToClient(to, n)) return;
       const copy = datagram.slice();
       setImmediate(() => this.clients.get(to)?.receive(copy));
     },
@@ -97,6 +108,9 @@ export class Loopback {
     this.clientEvents.set(address, []);
     return {
       send: (datagram) => {
+        const n = this.sentFrom.get(address) ?? 0;
+        this.sentFrom.set(address, n + 1);
+        if (!this.deliverToServer(address, n)) return;
         const copy = datagram.slice();
         setImmediate(() => this.server?.receive(copy, address));
       },
