@@ -16,7 +16,7 @@ import {
   createInProcessServerControlPlane,
 } from '../../src/runtime/in-process.js';
 import { TunnelClient } from '../../src/tunnel/client.js';
-import type { Authenticate } from '../../src/tunnel/seams.js';
+import type { Authenticate, ExtraSecretSource } from '../../src/tunnel/seams.js';
 import { TunnelServer } from '../../src/tunnel/server.js';
 import { client as clientConfig, server as serverConfig } from '../config/helpers.js';
 import { FakeVerifier, identity } from '../protocol/control/helpers.js';
@@ -33,6 +33,8 @@ function logger(lines: string[], tag: string): Logger {
 
 interface ServerSetup {
   config?: Partial<ServerConfig>;
+  extraSecrets?: ExtraSecretSource;
+  qkd?: boolean;
   text?: string;
   authenticate?: Authenticate;
   password?: boolean;
@@ -49,12 +51,14 @@ async function startServer(o: ServerSetup = {}) {
     log: logger(lines, 'S'),
     tun,
     authenticate: o.authenticate ?? (async () => ({ ok: true })),
+    ...(o.extraSecrets ? { extraSecrets: o.extraSecrets } : {}),
     createControlPlane: (sink) =>
       createInProcessServerControlPlane(
         {
           session: {
             identity: identity('server', 'serverAuth'),
             clientAuth: { certificate: !o.password, password: o.password ?? false },
+            ...(o.qkd ? { extraSecret: { mode: 'required', localSaeId: 'sae-s', peerSaeId: 'sae-c' } } : {}),
           },
           verifier: { trustAnchors: [] },
           peerVerifier: new FakeVerifier(),
@@ -81,6 +85,8 @@ function recordingIp(): CommandRunner & { calls: string[] } {
 function startClient(
   port: number,
   o: {
+    extraSecrets?: ExtraSecretSource;
+    qkd?: boolean;
     name?: string;
     text?: string;
     config?: Partial<ClientConfig>;
@@ -104,6 +110,7 @@ function startClient(
     tun,
     ip,
     tickMs: 50,
+    ...(o.extraSecrets ? { extraSecrets: o.extraSecrets } : {}),
     onConnected: () => {
       connected++;
       for (const w of waiters.splice(0)) w();
@@ -120,6 +127,7 @@ function startClient(
                   },
                 }
               : { identity: identity(o.name ?? 'alice', 'clientAuth') }),
+            ...(o.qkd ? { extraSecret: { mode: 'required', localSaeId: 'sae-c', peerSaeId: 'sae-s' } } : {}),
           },
           verifier: { trustAnchors: [] },
           peerVerifier: new FakeVerifier(),
@@ -273,6 +281,43 @@ describe('server and client drivers over UDP on loopback', () => {
     const two = startClient(s.port, { name: 'shared' });
     await Promise.all([one.connections(1), two.connections(1)]);
     expect(new Set(s.server.peers().map((p) => p.ipv4)).size).toBe(2);
+  });
+
+  it('QKD seam: each key epoch the client starts fetches a key; the server fetches the same one by id', async () => {
+    const keys = new Map<string, Uint8Array>();
+    let n = 0;
+    const calls: string[] = [];
+    const kme = (side: string): ExtraSecretSource => ({
+      forInitiator: async () => {
+        calls.push(`${side}:initiator`);
+        const keyId = Uint8Array.of(n++);
+        const secret = new Uint8Array(32).fill(n);
+        keys.set(Buffer.from(keyId).toString('hex'), secret);
+        return { keyId, secret: Uint8Array.from(secret) };
+      },
+      forResponder: async (keyId, initiator) => {
+        calls.push(`${side}:responder:${initiator}`);
+        const secret = keys.get(Buffer.from(keyId).toString('hex'));
+        if (!secret) throw new Error('unknown key id');
+        return Uint8Array.from(secret);
+      },
+    });
+    const s = await startServer({ qkd: true, extraSecrets: kme('server'), config: { renegSec: 0 } });
+    const c = startClient(s.port, { qkd: true, extraSecrets: kme('client'), config: { renegSec: 1 } });
+    await c.connections(1);
+    await until(
+      () => calls.filter((x) => x === 'client:initiator').length >= 2,
+      8000,
+      'a rekey with a new key',
+    );
+    await until(
+      () => calls.filter((x) => x === 'server:responder:sae-c').length >= 2,
+      3000,
+      'the server fetching it',
+    );
+    c.tun.last.inject(ipv4Packet('10.8.0.2', '10.8.0.1'));
+    await s.tun.last.waitFor(isTo('10.8.0.1'));
+    expect(c.connected).toBe(1);
   });
 
   it('a client that leaves sends an exit notice: the server frees its address at once', async () => {
