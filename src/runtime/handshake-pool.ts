@@ -45,6 +45,7 @@ import { type CookiePolicy, ServerGate } from '../protocol/control/gate.js';
 import type { EndpointEvent } from '../protocol/control/server-endpoint.js';
 import { createDataKeyMaterial, wipeDataKeyMaterial } from '../protocol/data/keys.js';
 import type { HandshakeCrypto } from '../protocol/handshake/crypto-provider.js';
+import type { AuthResult, ExtraSecretInput } from '../protocol/handshake/types.js';
 import type { ServerControlPlane, ServerControlPlaneSink } from './control-plane.js';
 import {
   DEFAULT_HALF_OPEN_LOAD_THRESHOLD,
@@ -230,11 +231,11 @@ class HandshakePool implements WorkerPoolServerControlPlane {
     }
   }
 
-  authResult(session: string, result: Parameters<ServerControlPlane['authResult']>[1]): void {
+  authResult(session: string, result: AuthResult): void {
     this.callSession(session, (handle) => ({ type: 'auth-result', handle, result }));
   }
 
-  startRekey(session: string, extra?: Parameters<ServerControlPlane['startRekey']>[1]): void {
+  startRekey(session: string, extra?: ExtraSecretInput): void {
     this.callSession(session, (handle) => ({ type: 'rekey', handle, extra }));
   }
 
