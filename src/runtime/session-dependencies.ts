@@ -20,26 +20,15 @@ import type { ClientConfig, PeerCertificateVerifier, ServerConfig } from '../pro
 import type { VerifierSource } from './control-plane-options.js';
 
 /**
- * The module that loads one plugin file (another part of pqvpn). Named by a
- * variable so that the runtime works, and type-checks, before plugins exist
- * in a build: it is only imported when a plugin path is configured.
+ * Loads the plugin files in order, in this thread (a plugin registers its
+ * scheme as it loads; loading the same file again is a no-op). The loader is
+ * imported only when there is a plugin, so plugin-less starts stay light.
+ * Fails with the loader's PLUGIN_LOAD_FAILED / PLUGIN_INVALID.
  */
-const PLUGIN_LOADER_MODULE = '../crypto/signature-plugin.js';
-
-interface PluginLoader {
-  loadSignaturePlugin(path: string): unknown;
-}
-
-/** Loads each plugin file once per thread, in order (a plugin registers its scheme as it loads). */
 export async function loadSignaturePlugins(paths: readonly string[]): Promise<void> {
   if (paths.length === 0) return;
-  let loader: PluginLoader;
-  try {
-    loader = (await import(PLUGIN_LOADER_MODULE)) as PluginLoader;
-  } catch (cause) {
-    throw new PqvpnError('PLUGIN_LOAD', 'signature plugins are not supported by this build', { cause });
-  }
-  for (const path of paths) await loader.loadSignaturePlugin(path);
+  const { loadSignaturePlugin } = await import('../crypto/signature-plugin.js');
+  for (const path of paths) await loadSignaturePlugin(path);
 }
 
 /** Parses the trust anchors and CRLs once and returns the production verifier over them. */

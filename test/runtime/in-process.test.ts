@@ -224,6 +224,6 @@ describe('in-process server and client control planes', () => {
         { session: base, verifier: { trustAnchors: [pki.caPem] }, pluginPaths: ['/nonexistent/plugin.js'] },
         loop.serverSink,
       ),
-    ).rejects.toMatchObject({ code: expect.any(String) });
+    ).rejects.toMatchObject({ code: 'PLUGIN_LOAD_FAILED' });
   });
 });
