@@ -50,11 +50,28 @@ export interface Lease {
   readonly commonName: string;
   readonly ipv4: string;
   readonly ipv6?: string;
+  /** A fixed address from client-config-dir (`ifconfig-push`) rather than the pool. */
+  readonly fixed?: {
+    readonly netmask: string;
+    readonly ipv6PrefixLength?: number;
+    readonly ipv6Remote?: string;
+  };
+}
+
+/** `ifconfig-push` / `ifconfig-ipv6-push` of a client-config-dir file. */
+export interface FixedAddress {
+  readonly ipv4: string;
+  readonly netmask: string;
+  readonly ipv6?: { readonly address: string; readonly prefixLength: number; readonly remote?: string };
 }
 
 export type AcquireResult =
   | { readonly ok: true; readonly lease: Lease; readonly replaced?: string }
-  | { readonly ok: false; readonly code: 'POOL_MAX_CLIENTS' | 'POOL_EXHAUSTED'; readonly reason: string };
+  | {
+      readonly ok: false;
+      readonly code: 'POOL_MAX_CLIENTS' | 'POOL_EXHAUSTED' | 'POOL_ADDRESS_IN_USE';
+      readonly reason: string;
+    };
 
 export class AddressPool {
   readonly serverIpv4: string;
@@ -74,6 +91,10 @@ export class AddressPool {
   /** name → index; Map order is least recently used first. */
   readonly #reservations = new Map<string, number>();
   readonly #reservedBy = new Map<number, string>();
+  /** Fixed (ifconfig-push) leases by session. */
+  readonly #fixed = new Map<string, Lease>();
+  /** Pool indexes held by a fixed lease. */
+  readonly #blocked = new Set<number>();
   #next = 0;
 
   constructor(options: AddressPoolOptions) {
@@ -102,33 +123,89 @@ export class AddressPool {
   }
 
   get activeCount(): number {
-    return this.#inUse.size;
+    return this.#inUse.size + this.#fixed.size;
   }
 
   leaseOf(session: string): Lease | undefined {
     const index = this.#bySession.get(session);
-    return index === undefined ? undefined : this.#inUse.get(index);
+    return index === undefined ? this.#fixed.get(session) : this.#inUse.get(index);
   }
 
   leases(): Lease[] {
-    return [...this.#inUse.values()];
+    return [...this.#inUse.values(), ...this.#fixed.values()];
+  }
+
+  /**
+   * Leases a fixed address (client-config-dir `ifconfig-push`) to a new
+   * session. It may lie outside the pool (OpenVPN's advice) but must not be
+   * the server's own or held by another session.
+   */
+  acquireFixed(session: string, commonName: string, address: FixedAddress): AcquireResult {
+    const existing = this.leaseOf(session);
+    if (existing) return { ok: true, lease: existing };
+    let replaced: string | undefined;
+    if (!this.#options.duplicateCn) replaced = this.#activeByName.get(commonName);
+    if (replaced !== undefined) this.release(replaced);
+    else if (this.activeCount >= this.#options.maxClients)
+      return {
+        ok: false,
+        code: 'POOL_MAX_CLIENTS',
+        reason: `max-clients ${this.#options.maxClients} reached`,
+      };
+    const v6 = address.ipv6 === undefined ? undefined : canonicalIpv6(address.ipv6.address);
+    const clash =
+      address.ipv4 === this.serverIpv4 || (v6 !== undefined && v6 === this.serverIpv6)
+        ? 'the server'
+        : this.leases().find((l) => l.ipv4 === address.ipv4 || (v6 !== undefined && l.ipv6 === v6))
+            ?.commonName;
+    if (clash !== undefined)
+      return {
+        ok: false,
+        code: 'POOL_ADDRESS_IN_USE',
+        reason: `ifconfig-push ${address.ipv4}${v6 ? `/${v6}` : ''} is in use by ${clash}`,
+      };
+    const index = this.#indexOfIpv4(address.ipv4);
+    if (index !== undefined) {
+      // Inside the pool: take it out of it while leased, so the pool never hands it to anyone else.
+      this.#blocked.add(index);
+    }
+    const lease: Lease = {
+      session,
+      commonName,
+      ipv4: address.ipv4,
+      ...(v6 !== undefined ? { ipv6: v6 } : {}),
+      fixed: {
+        netmask: address.netmask,
+        ...(address.ipv6 ? { ipv6PrefixLength: address.ipv6.prefixLength } : {}),
+        ...(address.ipv6?.remote !== undefined ? { ipv6Remote: address.ipv6.remote } : {}),
+      },
+    };
+    this.#fixed.set(session, lease);
+    if (!this.#options.duplicateCn) this.#activeByName.set(commonName, session);
+    return { ok: true, lease, ...(replaced !== undefined ? { replaced } : {}) };
   }
 
   /** Leases an address to a new session of `commonName`. */
   acquire(session: string, commonName: string): AcquireResult {
     const existing = this.leaseOf(session);
     if (existing) return { ok: true, lease: existing };
+    let replaced: string | undefined;
     if (!this.#options.duplicateCn) {
       const previous = this.#activeByName.get(commonName);
-      if (previous !== undefined) {
+      const index = previous === undefined ? undefined : this.#bySession.get(previous);
+      if (previous !== undefined && index !== undefined) {
         // Take over the previous session's address; the driver closes that session.
-        const index = this.#bySession.get(previous)!;
         this.#bySession.delete(previous);
         const lease = this.#lease(index, session, commonName);
         return { ok: true, lease, replaced: previous };
       }
+      if (previous !== undefined) {
+        // The previous session had a fixed address: it goes, and this one takes a pool address.
+        this.release(previous);
+        replaced = previous;
+      }
     }
-    if (this.#inUse.size >= this.#options.maxClients)
+    if (this.activeCount >= this.#options.maxClients)
       return {
         ok: false,
         code: 'POOL_MAX_CLIENTS',
@@ -141,11 +218,23 @@ export class AddressPool {
         code: 'POOL_EXHAUSTED',
         reason: `all ${this.size} addresses of ${uintToIpv4(this.#base)}/${this.prefixLength} are in use`,
       };
-    return { ok: true, lease: this.#lease(index, session, commonName) };
+    return {
+      ok: true,
+      lease: this.#lease(index, session, commonName),
+      ...(replaced !== undefined ? { replaced } : {}),
+    };
   }
 
   /** Frees the session's address (its reservation stays). Returns the lease it held. */
   release(session: string): Lease | undefined {
+    const fixed = this.#fixed.get(session);
+    if (fixed) {
+      this.#fixed.delete(session);
+      const blocked = this.#indexOfIpv4(fixed.ipv4);
+      if (blocked !== undefined) this.#blocked.delete(blocked);
+      if (this.#activeByName.get(fixed.commonName) === session) this.#activeByName.delete(fixed.commonName);
+      return fixed;
+    }
     const index = this.#bySession.get(session);
     if (index === undefined) return undefined;
     const lease = this.#inUse.get(index)!;
@@ -233,19 +322,23 @@ export class AddressPool {
   #pick(commonName: string): number | undefined {
     if (!this.#options.duplicateCn) {
       const reserved = this.#reservations.get(commonName);
-      if (reserved !== undefined && !this.#inUse.has(reserved)) return reserved;
+      if (reserved !== undefined && !this.#taken(reserved)) return reserved;
     }
     // Never-reserved free addresses first, scanning round-robin from the last pick.
     for (let n = 0; n < this.size; n++) {
       const index = (this.#next + n) % this.size;
-      if (!this.#inUse.has(index) && !this.#reservedBy.has(index)) {
+      if (!this.#taken(index) && !this.#reservedBy.has(index)) {
         this.#next = (index + 1) % this.size;
         return index;
       }
     }
     // Then the least recently used reservation of a name that is not connected.
-    for (const index of this.#reservations.values()) if (!this.#inUse.has(index)) return index;
+    for (const index of this.#reservations.values()) if (!this.#taken(index)) return index;
     return undefined;
+  }
+
+  #taken(index: number): boolean {
+    return this.#inUse.has(index) || this.#blocked.has(index);
   }
 
   #addresses(index: number): { ipv4: string; ipv6: string | undefined } {

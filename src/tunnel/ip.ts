@@ -30,6 +30,17 @@ export function prefixToMaskUint(prefixLength: number): number {
   return prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0;
 }
 
+/** Prefix length of a contiguous dotted netmask (already validated by the config loader). */
+export function netmaskToPrefix(netmask: string): number {
+  let n = ipv4ToUint(netmask);
+  let bits = 0;
+  while (n & 0x80000000) {
+    bits++;
+    n = (n << 1) >>> 0;
+  }
+  return bits;
+}
+
 export function prefixToNetmask(prefixLength: number): string {
   return uintToIpv4(prefixToMaskUint(prefixLength));
 }

@@ -11,6 +11,7 @@ import type { UdpEndpoint } from '../net/udp-transport.js';
 import { DataChannel } from '../protocol/data/index.js';
 import type { Lease } from './address-pool.js';
 import { dataChannelOptions } from './data-options.js';
+import type { RoutedNetwork } from './routing.js';
 
 export interface PeerInit {
   readonly session: string;
@@ -21,6 +22,8 @@ export interface PeerInit {
   readonly who: string;
   readonly endpoint: UdpEndpoint;
   readonly lease: Lease;
+  /** Networks behind the client (client-config-dir iroutes). */
+  readonly networks: readonly RoutedNetwork[];
   readonly now: number;
   readonly config: Pick<
     ServerConfig,
@@ -52,6 +55,7 @@ export class Peer {
   readonly name: string;
   readonly who: string;
   readonly lease: Lease;
+  readonly networks: readonly RoutedNetwork[];
   readonly data: DataChannel;
   readonly connectedAt: number;
   endpoint: UdpEndpoint;
@@ -65,6 +69,7 @@ export class Peer {
     this.who = init.who;
     this.endpoint = init.endpoint;
     this.lease = init.lease;
+    this.networks = init.networks;
     this.connectedAt = init.now;
     this.data = new DataChannel(
       dataChannelOptions(init.config, init.peerId, init.now, {

@@ -30,6 +30,7 @@
  * @module
  */
 
+import { isIP } from 'node:net';
 import type { ServerConfig } from '../config/model.js';
 import type { Logger } from '../log.js';
 import {
@@ -52,6 +53,8 @@ import type { ServerControlPlane, ServerControlPlaneSink } from '../runtime/cont
 import type { TunBackend, TunDevice } from '../tun/tun-device.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { AddressPool } from './address-pool.js';
+import { type ClientConfigDirResult, pushFor, readClientConfigDir } from './client-config-dir.js';
+import { netmaskToPrefix } from './ip.js';
 import { PoolFileWriter, readPoolFile } from './pool-file.js';
 import { buildPushOptions } from './push-options.js';
 import { SessionRoutes } from './routing.js';
@@ -352,6 +355,16 @@ export class TunnelServer {
     } finally {
       e.password?.fill(0);
     }
+    const name = (c.usernameAsCommonName ? e.username : undefined) ?? e.commonName ?? e.username ?? '';
+    let ccd: ClientConfigDirResult = { kind: 'none' };
+    if (decision.ok) {
+      try {
+        ccd = await readClientConfigDir(c, name);
+      } catch (error) {
+        ccd = { kind: 'refuse', reason: `client-config-dir: ${(error as Error).message}` };
+      }
+      if (ccd.kind === 'refuse') decision = { ok: false, reason: ccd.reason };
+    }
     // The session may have ended (timeout, peer closed) while we were deciding: nothing to answer.
     if (!this.#pendingAuth.delete(e.session) || this.#stopping || !control) return;
     if (!decision.ok) {
@@ -359,8 +372,19 @@ export class TunnelServer {
       control.authResult(e.session, { ok: false, reason: decision.reason });
       return;
     }
-    const name = (c.usernameAsCommonName ? e.username : undefined) ?? e.commonName ?? e.username ?? '';
-    const lease = this.pool.acquire(e.session, name);
+    const file = ccd.kind === 'file' ? ccd.file : undefined;
+    if (ccd.kind === 'file') {
+      this.#log.verbose(`${e.address} [${who}]: client-config-dir ${ccd.path}`);
+      for (const w of ccd.file.warnings) this.#log.warn(`${ccd.path}: ${w.message}`);
+    }
+    const fixed = file?.ifconfigPush;
+    const lease = fixed
+      ? this.pool.acquireFixed(e.session, name, {
+          ipv4: fixed.local,
+          netmask: fixed.netmask,
+          ...(file?.ifconfigIpv6Push ? { ipv6: file.ifconfigIpv6Push } : {}),
+        })
+      : this.pool.acquire(e.session, name);
     if (!lease.ok) {
       // Not the client's fault: no AUTH_FAILED (which would make it give up) but RESTART, so it retries
       // with back-off, as an OpenVPN client does when a full server does not answer.
@@ -389,6 +413,21 @@ export class TunnelServer {
       who,
       endpoint,
       lease: lease.lease,
+      networks: [
+        // Keywords (vpn_gateway, …) mean nothing in an iroute: only networks are routed.
+        ...(file?.iroutes ?? [])
+          .filter((r) => isIP(r.network) === 4)
+          .map((r) => ({
+            family: 4 as const,
+            network: r.network,
+            prefixLength: netmaskToPrefix(r.netmask),
+          })),
+        ...(file?.iroutesIpv6 ?? []).map((r) => ({
+          family: 6 as const,
+          network: r.network,
+          prefixLength: r.prefixLength,
+        })),
+      ],
       now: this.#clock(),
       config: c,
     });
@@ -398,13 +437,13 @@ export class TunnelServer {
     control.authResult(e.session, {
       ok: true,
       peerId,
-      pushOptions: buildPushOptions(c, this.pool, lease.lease),
+      pushOptions: buildPushOptions({ push: pushFor(c.push, file) }, this.pool, lease.lease),
     });
   }
 
   #established(peer: Peer, e: Extract<EndpointEvent, { type: 'established' }>): void {
     peer.establishedAt = this.#clock();
-    this.#routes.add(peer, peer.lease.ipv4, peer.lease.ipv6);
+    this.#routes.add(peer, peer.lease.ipv4, peer.lease.ipv6, peer.networks);
     this.#log.info(
       `${peer.label}: connected from ${peer.endpoint.key}, peer id ${peer.peerId}, ` +
         `assigned ${peer.lease.ipv4}${peer.lease.ipv6 ? ` and ${peer.lease.ipv6}` : ''}, key id ${e.keyId}, ` +

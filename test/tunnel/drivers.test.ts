@@ -4,7 +4,7 @@
  * devices and a recording `ip`. No root needed; the netns tests in test/e2e
  * repeat the important cases with real devices.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -318,6 +318,31 @@ describe('server and client drivers over UDP on loopback', () => {
     c.tun.last.inject(ipv4Packet('10.8.0.2', '10.8.0.1'));
     await s.tun.last.waitFor(isTo('10.8.0.1'));
     expect(c.connected).toBe(1);
+  });
+
+  it('client-config-dir: a fixed address and its own push list; disable refuses with AUTH_FAILED', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pqvpn-ccd-'));
+    try {
+      writeFileSync(
+        join(dir, 'alice'),
+        'ifconfig-push 10.8.0.50 255.255.255.0\npush "route 172.16.0.0 255.240.0.0"\n',
+      );
+      writeFileSync(join(dir, 'mallory'), 'disable\n');
+      const s = await startServer({ config: { clientConfigDir: dir } });
+      const a = startClient(s.port, { name: 'alice' });
+      await a.connections(1);
+      expect(a.client.appliedPlan?.ifconfig.local).toBe('10.8.0.50');
+      expect(a.ip.calls).toContain('-4 route add 172.16.0.0/12 via 10.8.0.1 dev tun0');
+      a.tun.last.inject(ipv4Packet('10.8.0.50', '10.8.0.1'));
+      await s.tun.last.waitFor(isTo('10.8.0.1'));
+      s.tun.last.inject(ipv4Packet('10.8.0.1', '10.8.0.50'));
+      await a.tun.last.waitFor(isTo('10.8.0.50'));
+      const m = startClient(s.port, { name: 'mallory' });
+      await expect(m.done).rejects.toMatchObject({ code: 'AUTH_FAILED' });
+      expect(s.lines.join('\n')).toMatch(/mallory.*authentication failed: disabled in/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a client that leaves sends an exit notice: the server frees its address at once', async () => {
