@@ -178,6 +178,7 @@ export class TunnelClient {
     try {
       server = await this.#resolve(remote);
     } catch (error) {
+      if (this.#stopping) return { kind: 'stopped' };
       if (error instanceof TunnelClientError && error.code === 'RESOLVE_GAVE_UP')
         return { kind: 'fatal', error };
       return { kind: 'restart', reason: (error as Error).message };

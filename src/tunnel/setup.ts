@@ -8,20 +8,18 @@
  *
  * Control planes: the client runs its one handshake in-process; the server
  * runs handshakes in the worker pool (src/runtime/handshake-pool.ts), so
- * public-key work never stalls the packet loop — except when the config asks
- * for certificate checks the pool's verifier options cannot express yet
- * (`workerVerifier`), where it falls back to the main thread and says so.
+ * public-key work never stalls the packet loop; each worker builds the same
+ * verifier from the same plain-data spec (CRL file re-reads included).
  * @module
  */
 
 import { createAuthenticator } from '../auth/index.js';
 import type { ClientConfig, ServerConfig } from '../config/model.js';
 import { buildClientHandshakeConfig, buildServerHandshakeConfig } from '../identity/handshake-config.js';
-import { createPeerVerifier, type PeerVerifierSpec } from '../identity/peer-verifier.js';
+import { createPeerVerifier } from '../identity/peer-verifier.js';
 import type { Logger } from '../log.js';
 import { type CommandRunner, execFileRunner } from '../net/iproute2.js';
 import { createQkdKeySource } from '../qkd/from-config.js';
-import type { VerifierSource } from '../runtime/control-plane-options.js';
 import { createWorkerPoolServerControlPlane } from '../runtime/handshake-pool.js';
 import {
   createInProcessClientControlPlane,
@@ -80,9 +78,6 @@ export async function startServer(
   };
   const extraSecrets = await qkdSource(config, log);
   const peerVerifier = createPeerVerifier(setup.verifier, { logger: log });
-  const poolVerifier = workerVerifier(setup.verifier);
-  if (!poolVerifier.ok)
-    log.info(`handshakes run on the main thread: the worker pool cannot check ${poolVerifier.why} yet`);
   let fail!: (error: Error) => void;
   const failed = new Promise<never>((_, reject) => {
     fail = reject;
@@ -97,11 +92,11 @@ export async function startServer(
     ...(extraSecrets ? { extraSecrets } : {}),
     createControlPlane: async (sink) => {
       const onError = (error: Error) => log.error(`control plane: ${error.message}`);
-      if (poolVerifier.ok && seams.workers !== 0) {
+      if (seams.workers !== 0) {
         const pool = await createWorkerPoolServerControlPlane(
           {
             session: setup.session,
-            verifier: poolVerifier.source,
+            verifier: setup.verifier,
             pluginPaths: setup.sigPlugins,
             onError,
             // Workers run what this process runs (the TypeScript loader when started from sources).
@@ -170,33 +165,6 @@ export async function createClient(
     dispose: () => {
       setup.session.credentials?.password.fill(0);
       extraSecrets?.close();
-    },
-  };
-}
-
-/**
- * The worker pool's verifier takes trust anchors, fixed CRLs and allowed
- * schemes. A config that needs more (a CRL file re-read on change, a CRL
- * directory, verify-x509-name subject, remote-cert-eku/ku) keeps its
- * handshakes on the main thread rather than silently checking less.
- */
-function workerVerifier(
-  spec: PeerVerifierSpec,
-): { ok: true; source: VerifierSource } | { ok: false; why: string } {
-  const missing = [
-    spec.crlFile !== undefined && 'crl-verify FILE (re-read on change)',
-    spec.crlDir !== undefined && 'crl-verify DIR dir',
-    spec.expectedSubject !== undefined && 'verify-x509-name … subject',
-    spec.requiredEku !== undefined && 'remote-cert-eku',
-    spec.requiredKeyUsage !== undefined && 'remote-cert-ku',
-  ].filter((m): m is string => typeof m === 'string');
-  if (missing.length > 0) return { ok: false, why: missing.join(', ') };
-  return {
-    ok: true,
-    source: {
-      trustAnchors: spec.trustAnchors,
-      ...(spec.crls ? { crls: spec.crls } : {}),
-      ...(spec.allowedSchemes ? { allowedSchemes: spec.allowedSchemes } : {}),
     },
   };
 }

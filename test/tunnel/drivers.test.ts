@@ -345,6 +345,35 @@ describe('server and client drivers over UDP on loopback', () => {
     }
   });
 
+  it('resolv-retry: an unresolvable name is retried, gives up after the limit, and a stop ends it cleanly', async () => {
+    const lines: string[] = [];
+    const attempts: string[] = [];
+    const make = (resolvRetry: number | 'infinite') =>
+      new TunnelClient({
+        config: {
+          ...clientConfig('nobind\n'),
+          resolvRetry,
+          remotes: [{ host: 'vpn.invalid', port: 1, proto: 'udp4' }],
+        },
+        log: logger(lines, 'C'),
+        tun: new MemoryTunBackend(),
+        ip: recordingIp(),
+        resolve: async (host) => {
+          attempts.push(host);
+          throw new Error('ENOTFOUND');
+        },
+        createControlPlane: () => Promise.reject(new Error('never reached')),
+      });
+    await expect(make(1).run()).rejects.toMatchObject({ code: 'RESOLVE_GAVE_UP' });
+    expect(attempts.length).toBeGreaterThanOrEqual(2);
+    const forever = make('infinite');
+    const run = forever.run();
+    await until(() => attempts.length >= 4, 5000, 'more attempts');
+    forever.stop();
+    await run;
+    expect(lines.join('\n')).toMatch(/cannot resolve vpn\.invalid: ENOTFOUND; retrying/);
+  });
+
   it('a client that leaves sends an exit notice: the server frees its address at once', async () => {
     const s = await startServer();
     const c = startClient(s.port);
