@@ -22,6 +22,16 @@ export interface VerifierSource {
   readonly crls?: readonly (Uint8Array | string)[];
   /** Scheme names allowed anywhere in the path (default: all registered). */
   readonly allowedSchemes?: readonly string[];
+  /** `crl-verify FILE`: re-read in the handshake thread whenever the file changes. */
+  readonly crlFile?: string;
+  /** `crl-verify DIR dir`: a file named by the decimal serial revokes the peer. */
+  readonly crlDir?: string;
+  /** `verify-x509-name NAME subject`: the exact subject. */
+  readonly expectedSubject?: string;
+  /** `remote-cert-eku`: a dotted OID the leaf's extendedKeyUsage must contain. */
+  readonly requiredEku?: string;
+  /** `remote-cert-ku`: OpenVPN key-usage values; empty = any keyUsage present. */
+  readonly requiredKeyUsage?: readonly number[];
 }
 
 /** Everything both sides share. */

@@ -10,13 +10,13 @@
  */
 
 import { PqvpnError } from '../errors.js';
-import { type Certificate, parseCertificate, parseCertificatesPem } from '../pki/certificate.js';
-import { type Crl, parseCrl } from '../pki/crl.js';
+import { createPeerVerifier } from '../identity/peer-verifier.js';
+import { parseCertificate, parseCertificatesPem } from '../pki/certificate.js';
 import { ClientSession } from '../protocol/handshake/client.js';
 import type { HandshakeCrypto } from '../protocol/handshake/crypto-provider.js';
-import { createPkiPeerVerifier } from '../protocol/handshake/pki-verifier.js';
 import { ServerSession } from '../protocol/handshake/server.js';
 import type { ClientConfig, PeerCertificateVerifier, ServerConfig } from '../protocol/handshake/types.js';
+import { decodePem } from '../util/pem.js';
 import type { VerifierSource } from './control-plane-options.js';
 
 /**
@@ -31,21 +31,31 @@ export async function loadSignaturePlugins(paths: readonly string[]): Promise<vo
   for (const path of paths) await loadSignaturePlugin(path);
 }
 
-/** Parses the trust anchors and CRLs once and returns the production verifier over them. */
+/**
+ * Parses the trust anchors and CRLs once and returns the production verifier
+ * over them: src/identity's, so a handshake thread checks exactly what the
+ * config asks (a CRL file re-read on change, a CRL directory, the subject
+ * form of verify-x509-name, remote-cert-eku/-ku) wherever it runs.
+ */
 export function createVerifierFromSource(source: VerifierSource): PeerCertificateVerifier {
-  const trustAnchors: Certificate[] = [];
+  const trustAnchors: Uint8Array[] = [];
   for (const a of source.trustAnchors) {
-    if (typeof a === 'string') trustAnchors.push(...parseCertificatesPem(a));
-    else trustAnchors.push(parseCertificate(a));
+    if (typeof a === 'string') trustAnchors.push(...parseCertificatesPem(a).map((c) => c.der));
+    else trustAnchors.push(parseCertificate(a).der);
   }
   if (trustAnchors.length === 0) {
     throw new PqvpnError('CONTROL_CONFIG', 'no CA certificate to verify peers against');
   }
-  const crls: Crl[] = (source.crls ?? []).map((c) => parseCrl(c));
-  return createPkiPeerVerifier({
+  const crls = (source.crls ?? []).map((c) => (typeof c === 'string' ? decodePem(c, 'X509 CRL') : c));
+  return createPeerVerifier({
     trustAnchors,
     ...(crls.length > 0 ? { crls } : {}),
     ...(source.allowedSchemes ? { allowedSchemes: source.allowedSchemes } : {}),
+    ...(source.crlFile !== undefined ? { crlFile: source.crlFile } : {}),
+    ...(source.crlDir !== undefined ? { crlDir: source.crlDir } : {}),
+    ...(source.expectedSubject !== undefined ? { expectedSubject: source.expectedSubject } : {}),
+    ...(source.requiredEku !== undefined ? { requiredEku: source.requiredEku } : {}),
+    ...(source.requiredKeyUsage !== undefined ? { requiredKeyUsage: source.requiredKeyUsage } : {}),
   });
 }
 
