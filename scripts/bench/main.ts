@@ -19,7 +19,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, release } from 'node:os';
+import { cpus, loadavg, release } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BenchError } from './errors.js';
@@ -87,6 +87,9 @@ function parseOptions(argv: string[]): Options {
     keep: values.keep === true,
   };
 }
+
+/** The 1-minute load average when the run started: how busy the shared machine was. */
+const loadAtStart = loadavg()[0] ?? 0;
 
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
@@ -219,7 +222,8 @@ function generatedSection(
     `Machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), kernel ${release()}, Node ${process.version}, ` +
       `${version(['openvpn', '--version'])
         .replace(/\s*\[.*$/, '')
-        .replace(/ x86_64.*$/, '')}, ${version(['iperf3', '--version'])}; pqvpn ${commit}${dirty}.`,
+        .replace(/ x86_64.*$/, '')}, ${version(['iperf3', '--version'])}; pqvpn ${commit}${dirty}. ` +
+      `Load average at the start: ${loadAtStart.toFixed(1)} (other work shares the CPUs; quote ratios, not absolutes).`,
     '',
     `Command: \`npm run bench${o.runs === 3 && o.seconds === 10 ? '' : ` -- --runs ${o.runs} --time ${o.seconds}`}\` — ` +
       `${o.runs} run(s) per tunnel, iperf3 ${o.seconds} s single TCP stream (cubic) client → server, medians [min–max].`,
