@@ -4,7 +4,7 @@
  * devices and a recording `ip`. No root needed; the netns tests in test/e2e
  * repeat the important cases with real devices.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -372,6 +372,28 @@ describe('server and client drivers over UDP on loopback', () => {
     forever.stop();
     await run;
     expect(lines.join('\n')).toMatch(/cannot resolve vpn\.invalid: ENOTFOUND; retrying/);
+  });
+
+  it('runs the up script once connected and the down script at exit, with OpenVPN arguments', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pqvpn-updown-'));
+    try {
+      const log = join(dir, 'calls.txt');
+      const script = join(dir, 'updown.sh');
+      writeFileSync(script, `#!/bin/sh\necho "$script_type $ifconfig_local $*" >> ${log}\n`);
+      chmodSync(script, 0o755);
+      const s = await startServer();
+      const command = { line: script, argv: [script] };
+      const c = startClient(s.port, { config: { up: command, down: command, scriptSecurity: 2 } });
+      await c.connections(1);
+      expect(readFileSync(log, 'utf8')).toBe('up 10.8.0.2 tun0 1500 1556 10.8.0.2 255.255.255.0 init\n');
+      c.client.stop();
+      await c.done;
+      expect(readFileSync(log, 'utf8').split('\n')[1]).toBe(
+        'down 10.8.0.2 tun0 1500 1556 10.8.0.2 255.255.255.0 init',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a client that leaves sends an exit notice: the server frees its address at once', async () => {
