@@ -68,6 +68,8 @@ export interface UdpTransport {
   readonly sendErrors: number;
   onDatagram(handler: DatagramHandler): void;
   send(datagram: Uint8Array, to: UdpEndpoint): void;
+  /** Changes the buffer sizes (a pushed `rcvbuf`/`sndbuf`); 0 or undefined leaves one as it is. */
+  setBuffers(receive?: number, send?: number): void;
   close(): Promise<void>;
 }
 
@@ -183,7 +185,7 @@ class NodeUdpTransport implements UdpTransport {
   readonly family: 4 | 6;
   readonly dualStack: boolean;
   readonly local: UdpEndpoint;
-  readonly buffers: { readonly receive: number; readonly send: number };
+  buffers: { readonly receive: number; readonly send: number };
   sendErrors = 0;
   readonly #socket: dgram.Socket;
   #handler: DatagramHandler = () => {};
@@ -229,6 +231,12 @@ class NodeUdpTransport implements UdpTransport {
 
   onDatagram(handler: DatagramHandler): void {
     this.#handler = handler;
+  }
+
+  setBuffers(receive?: number, send?: number): void {
+    if (receive) this.#socket.setRecvBufferSize(receive);
+    if (send) this.#socket.setSendBufferSize(send);
+    this.buffers = { receive: this.#socket.getRecvBufferSize(), send: this.#socket.getSendBufferSize() };
   }
 
   send(datagram: Uint8Array, to: UdpEndpoint): void {

@@ -108,6 +108,11 @@ export class TunnelClient {
   #stopping = false;
   #wake: (() => void) | undefined;
   #fatal: TunnelClientError | undefined;
+  /** Bytes through the TUN device both ways (for `inactive`). */
+  #tunBytes = 0;
+  #inactive:
+    | { seconds: number; bytes: number; windowStart: number; bytesAtStart: number; lastActivity: number }
+    | undefined;
   readonly drops: Record<string, number> = {};
 
   constructor(options: TunnelClientOptions) {
@@ -300,8 +305,10 @@ export class TunnelClient {
       return;
     }
     const r = data.decrypt(this.#clock(), datagram);
-    if (r.type === 'ip') this.#tun?.write(r.packet);
-    else if (r.type === 'exit')
+    if (r.type === 'ip') {
+      this.#tunBytes += r.packet.length;
+      this.#tun?.write(r.packet);
+    } else if (r.type === 'exit')
       conn.finish({
         kind: 'restart',
         reason: `the server is ${r.reason === ExitReason.restarting ? 'restarting' : 'shutting down'} (exit notice)`,
@@ -314,6 +321,7 @@ export class TunnelClient {
     if (!conn || !data) return;
     const now = this.#clock();
     for (const packet of packets) {
+      this.#tunBytes += packet.length;
       const r = data.encrypt(now, packet);
       if (r.ok) conn.transport.send(r.datagram, conn.server);
     }
@@ -402,6 +410,12 @@ export class TunnelClient {
       wipeDataKeyMaterial(p.keys);
     }
     conn.established = true;
+    if (plan.rcvbuf || plan.sndbuf) conn.transport.setBuffers(plan.rcvbuf, plan.sndbuf);
+    const inactive = plan.inactive ?? c.inactive;
+    this.#inactive =
+      inactive && inactive.seconds > 0
+        ? { ...inactive, windowStart: now, bytesAtStart: this.#tunBytes, lastActivity: now }
+        : undefined;
     await this.#configure(conn, plan);
     if (conn !== this.#current) return;
     const who = e.peer.commonName !== undefined ? ` '${printable(e.peer.commonName)}'` : '';
@@ -495,12 +509,40 @@ export class TunnelClient {
     const data = conn?.data;
     if (!conn || !data || data.closed) return;
     const now = this.#clock();
+    if (this.#inactive && this.#inactiveExpired(now)) return;
     const next = data.nextTimer();
     if (next !== undefined && next > now) return;
     for (const a of data.onTimer(now)) {
       if (a.type === 'send') conn.transport.send(a.datagram, conn.server);
       else if (a.type !== 'timer') this.#onDataEvent(conn, a);
     }
+  }
+
+  /**
+   * `inactive N [BYTES]` (OpenVPN): without BYTES, exit after N seconds with
+   * no packet through the TUN device; with BYTES, exit when an N-second window
+   * carried fewer than BYTES in both directions together.
+   */
+  #inactiveExpired(now: number): boolean {
+    const w = this.#inactive;
+    if (!w) return false;
+    const limit = w.seconds * 1000;
+    if (w.bytes === 0) {
+      if (this.#tunBytes !== w.bytesAtStart) {
+        w.bytesAtStart = this.#tunBytes;
+        w.lastActivity = now;
+      }
+      if (now - w.lastActivity < limit) return false;
+    } else {
+      if (now - w.windowStart < limit) return false;
+      const moved = this.#tunBytes - w.bytesAtStart;
+      w.windowStart = now;
+      w.bytesAtStart = this.#tunBytes;
+      if (moved >= w.bytes) return false;
+    }
+    this.#log.info(`inactivity timeout (inactive ${w.seconds}${w.bytes ? ` ${w.bytes}` : ''}), exiting`);
+    this.stop();
+    return true;
   }
 
   #onDataEvent(conn: Connection, e: DataChannelEvent): void {

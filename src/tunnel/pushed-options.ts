@@ -8,7 +8,8 @@
  * `ifconfig-ipv6`, `route-gateway`, `route`, `route-ipv6`, `route-metric`,
  * `dhcp-option`, `redirect-gateway`, `redirect-private`, `ping`,
  * `ping-restart`, `ping-exit`, `ping-timer-rem`, `explicit-exit-notify`,
- * `tun-mtu`, `setenv-safe`. Anything else — an unknown name, a directive that
+ * `tun-mtu`, `sndbuf`, `rcvbuf`, `inactive`, `setenv-safe` (a test checks
+ * this list against the config table's pushable directives). Anything else — an unknown name, a directive that
  * only makes sense locally (`up`, `script-security`, …), a malformed value —
  * is a `PushedOptionError`: a server that pushes it is misconfigured or
  * hostile, and silently skipping it would leave the client half-configured.
@@ -66,6 +67,9 @@ export interface PushedPlan {
   readonly pingTimerRem?: boolean;
   readonly explicitExitNotify?: number;
   readonly tunMtu?: number;
+  readonly sndbuf?: number;
+  readonly rcvbuf?: number;
+  readonly inactive?: { readonly seconds: number; readonly bytes: number };
   readonly setenv: readonly { readonly name: string; readonly value: string }[];
   /** Every accepted option's text, in order (OpenVPN hands them to scripts as foreign_option_N for dhcp-option). */
   readonly accepted: readonly string[];
@@ -238,6 +242,30 @@ const OPTIONS: Readonly<Record<string, OptionSpec>> = {
     max: 1,
     apply: ([m = ''], d) => {
       d.tunMtu = parseInteger(m, 576, 65535, 'an MTU');
+    },
+  },
+  sndbuf: {
+    min: 1,
+    max: 1,
+    apply: ([b = ''], d) => {
+      d.sndbuf = parseInteger(b, 0, 64 * 1024 * 1024, 'a buffer size');
+    },
+  },
+  rcvbuf: {
+    min: 1,
+    max: 1,
+    apply: ([b = ''], d) => {
+      d.rcvbuf = parseInteger(b, 0, 64 * 1024 * 1024, 'a buffer size');
+    },
+  },
+  inactive: {
+    min: 1,
+    max: 2,
+    apply: ([seconds = '', bytes], d) => {
+      d.inactive = {
+        seconds: parseSeconds(seconds, 0, 52 * 7 * DAY),
+        bytes: bytes === undefined ? 0 : parseInteger(bytes, 0, Number.MAX_SAFE_INTEGER, 'a byte count'),
+      };
     },
   },
   'setenv-safe': {

@@ -396,6 +396,15 @@ describe('server and client drivers over UDP on loopback', () => {
     }
   });
 
+  it('inactive: a client with no tunnel traffic for the given time leaves on its own (exit notice, clean exit)', async () => {
+    const s = await startServer({ text: 'push "inactive 1"\n' });
+    const c = startClient(s.port);
+    await c.connections(1);
+    await c.done;
+    expect(c.lines.join('\n')).toMatch(/inactivity timeout \(inactive 1\), exiting/);
+    await until(() => s.server.peerCount === 0, 3000, 'the server to see the exit notice');
+  });
+
   it('a client that leaves sends an exit notice: the server frees its address at once', async () => {
     const s = await startServer();
     const c = startClient(s.port);

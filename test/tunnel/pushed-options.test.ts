@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { DIRECTIVES } from '../../src/config/table.js';
 import { AddressPool } from '../../src/tunnel/address-pool.js';
 import { buildPushOptions } from '../../src/tunnel/push-options.js';
-import { type PullPolicy, PushedOptionError, parsePushedOptions } from '../../src/tunnel/pushed-options.js';
+import {
+  PUSHABLE_OPTION_NAMES,
+  type PullPolicy,
+  PushedOptionError,
+  parsePushedOptions,
+} from '../../src/tunnel/pushed-options.js';
 
 const none: PullPolicy = { pullFilters: [], routeNopull: false };
 
@@ -143,5 +149,27 @@ describe('pull-filter and route-nopull', () => {
     expect(plan.redirectGateway).toBeUndefined();
     expect(plan.dhcpOptions).toEqual([]);
     expect(ignored).toHaveLength(3);
+  });
+});
+
+describe('the client accepts exactly what a server config may push', () => {
+  it('PUSHABLE_OPTION_NAMES equals the supported pushable directives of the config table', () => {
+    const pushable = [...DIRECTIVES.values()]
+      .filter((d) => d.pushable && d.status === 'supported')
+      .map((d) => d.name)
+      .sort();
+    expect([...PUSHABLE_OPTION_NAMES].sort()).toEqual(pushable);
+  });
+
+  it('parses the buffer and inactivity options', () => {
+    const { plan } = parsePushedOptions(
+      ['ifconfig 10.8.0.2 255.255.255.0', 'sndbuf 393216', 'rcvbuf 393216', 'inactive 600 1000000'],
+      none,
+    );
+    expect(plan).toMatchObject({
+      sndbuf: 393216,
+      rcvbuf: 393216,
+      inactive: { seconds: 600, bytes: 1000000 },
+    });
   });
 });
