@@ -184,7 +184,9 @@ class HandshakePool implements WorkerPoolServerControlPlane {
     if (this.stopping) return;
     const now = Date.now();
     const threshold = this.options.halfOpenLoadThreshold ?? DEFAULT_HALF_OPEN_LOAD_THRESHOLD;
-    const v = this.gate.inspect(now, datagram, from, this.halfOpen >= threshold);
+    const v = this.gate.inspect(now, datagram, from, this.halfOpen >= threshold, (address, client) =>
+      this.byClient.has(`${address}|${client}`),
+    );
     switch (v.kind) {
       case 'drop':
         return void this.count(`drop:${v.reason}`);

@@ -70,8 +70,10 @@ describe('the worker pool gate', () => {
   });
 
   it('under load, a new client must answer a cookie; it still completes, and the half-open limit holds', async () => {
-    // A: its session stays half-open (the client never hears the server).
+    // A: its session stays half-open: only the first of its two ClientHello datagrams ever arrives
+    // (and the client never hears the server).
     loop.deliverToClient = (address) => address !== 'a:1';
+    loop.deliverToServer = (address, n) => address !== 'a:1' || n === 0;
     await connect('a:1');
     await until(() => pool.stats().halfOpen === 1, 'A half-open');
     const replies = counter('reply');
@@ -84,7 +86,7 @@ describe('the worker pool gate', () => {
 
     // C: its ClientHello (two datagrams) draws a cookie reply; of the two it sends again with the cookie only
     // the first arrives, so its cookie-validated session stays half-open: 2 = the limit.
-    loop.deliverToServer = (address, n) => address !== 'c:1' || n <= 2;
+    loop.deliverToServer = (address, n) => (address !== 'a:1' || n === 0) && (address !== 'c:1' || n <= 2);
     await connect('c:1');
     await until(() => pool.stats().halfOpen === 2, 'C half-open');
     await new Promise((r) => setTimeout(r, 50));

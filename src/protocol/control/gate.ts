@@ -63,14 +63,33 @@ export class ServerGate {
     this.authority = new CookieAuthority(crypto.randomBytes(32));
   }
 
-  inspect(now: number, datagram: Uint8Array, address: string, underLoad: boolean): GateVerdict {
-    const v = this.classify(now, datagram, address, underLoad);
+  /**
+   * `hasHalfOpen(address, clientSessionIdHex)`: whether the driver already
+   * keeps a session for this client at this address. Such a client passed
+   * the gate once (with a cookie if one was needed then), so its later
+   * Initial datagrams (the rest of a ClientHello, retransmissions) reach it
+   * even when cookies engage meanwhile, instead of costing a round trip.
+   */
+  inspect(
+    now: number,
+    datagram: Uint8Array,
+    address: string,
+    underLoad: boolean,
+    hasHalfOpen: (address: string, clientSessionIdHex: string) => boolean = () => false,
+  ): GateVerdict {
+    const v = this.classify(now, datagram, address, underLoad, hasHalfOpen);
     const key = v.kind === 'drop' ? `drop:${v.reason}` : v.kind;
     this.counters[key] = (this.counters[key] ?? 0) + 1;
     return v;
   }
 
-  private classify(now: number, datagram: Uint8Array, address: string, underLoad: boolean): GateVerdict {
+  private classify(
+    now: number,
+    datagram: Uint8Array,
+    address: string,
+    underLoad: boolean,
+    hasHalfOpen: (address: string, clientSessionIdHex: string) => boolean,
+  ): GateVerdict {
     const op = opcodeOf(datagram);
     if (op === Opcode.data) return { kind: 'data' };
     if (op !== Opcode.control) return { kind: 'drop', reason: 'unknown-opcode' };
@@ -96,7 +115,7 @@ export class ServerGate {
     }
     const validCookie = h.token.length > 0 && this.authority.check(now, address, h.srcSessionId, h.token);
     const engaged = this.cookies === 'always' || (this.cookies === 'under-load' && underLoad);
-    if (engaged && !validCookie) {
+    if (engaged && !validCookie && !hasHalfOpen(address, toHex(h.srcSessionId))) {
       const reply = encodeCookieReply(h.srcSessionId, this.authority.mint(now, address, h.srcSessionId));
       const wrapped = this.tlsCrypt
         ? tlsCryptWrap(

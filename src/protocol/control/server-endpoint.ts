@@ -94,7 +94,9 @@ export class ServerEndpoint {
 
   receive(now: number, datagram: Uint8Array, from: string): EndpointAction[] {
     const loaded = this.underLoad || this.halfOpenCount >= (this.options.halfOpenLoadThreshold ?? 64);
-    const v = this.gate.inspect(now, datagram, from, loaded);
+    const v = this.gate.inspect(now, datagram, from, loaded, (address, client) =>
+      this.byClient.has(`${address}|${client}`),
+    );
     switch (v.kind) {
       case 'drop':
         this.count(`drop:${v.reason}`);

@@ -320,6 +320,29 @@ describe('cookies, amplification and half-open memory', () => {
     expect(crypto.counts.sign + crypto.counts.encapsulate).toBe(0);
   });
 
+  it('a client that got a half-open session before cookies engaged delivers the rest of its ClientHello', () => {
+    const server = new ServerEndpoint(baseServerOptions({}, { cookies: 'under-load' }), {
+      crypto: createHandshakeCrypto(),
+      verifier: new FakeVerifier(),
+    });
+    const c = new ClientSession(baseClientConfig({ kemSuites: ['x-wing', 'ml-kem-1024'] }), {
+      crypto: createHandshakeCrypto(),
+      verifier: new FakeVerifier(),
+    });
+    const hello = c.start(0).flatMap((a) => (a.type === 'send' ? [a.datagram] : []));
+    expect(hello.length).toBeGreaterThan(1);
+    server.receive(0, hello[0]!, 'c:1');
+    expect(server.sessionCount).toBe(1);
+    server.underLoad = true; // cookies engage now
+    const replies = hello.slice(1).flatMap((d) => server.receive(0, d, 'c:1'));
+    expect(server.gate.counters.reply ?? 0).toBe(0);
+    expect(replies.some((a) => a.type === 'send')).toBe(true); // the session answers (ServerHello flight)
+    // …but a new client at the same address, or the same client id elsewhere, still needs a cookie
+    server.receive(0, hello[0]!, 'c:2');
+    expect(server.gate.counters.reply).toBe(1);
+    expect(server.sessionCount).toBe(1);
+  });
+
   it('memory per half-open session is bounded whatever a client sends', () => {
     const server = new ServerEndpoint(baseServerOptions(), {
       crypto: createHandshakeCrypto(),
