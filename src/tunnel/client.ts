@@ -25,14 +25,7 @@ import { lookup } from 'node:dns/promises';
 import type { ClientConfig, Remote } from '../config/model.js';
 import { PqvpnError } from '../errors.js';
 import type { Logger } from '../log.js';
-import {
-  type CommandRunner,
-  type IpCommand,
-  NetworkConfigurator,
-  type PathToServer,
-  planClientNetwork,
-  routeTo,
-} from '../net/iproute2.js';
+import type { CommandRunner } from '../net/iproute2.js';
 import { endpoint, openUdpTransport, type UdpEndpoint, type UdpTransport } from '../net/udp-transport.js';
 import {
   DataChannel,
@@ -45,12 +38,12 @@ import {
 } from '../protocol/data/index.js';
 import type { ExtraSecretInput, SessionEvent } from '../protocol/handshake/types.js';
 import type { ClientControlPlane, ClientControlPlaneSink } from '../runtime/control-plane.js';
-import type { TunBackend, TunDevice } from '../tun/tun-device.js';
+import type { TunBackend } from '../tun/tun-device.js';
+import { ClientHost } from './client-host.js';
 import { dataChannelOptions } from './data-options.js';
+import { Inactivity } from './inactivity.js';
 import { PushedOptionError, type PushedPlan, parsePushedOptions } from './pushed-options.js';
-import { runScript, type ScriptContext } from './scripts.js';
 import type { ExtraSecretSource } from './seams.js';
-import { tunName } from './server.js';
 import { suiteOf } from './suite.js';
 import { printable } from './text.js';
 
@@ -97,12 +90,7 @@ export class TunnelClient {
   readonly #o: TunnelClientOptions;
   readonly #log: Logger;
   readonly #clock: () => number;
-  readonly #net: NetworkConfigurator;
-  #tun: TunDevice | undefined;
-  #applied: readonly IpCommand[] = [];
-  #appliedPlan: PushedPlan | undefined;
-  #upRan = false;
-  #lastScript: ScriptContext | undefined;
+  readonly #host: ClientHost;
   #current: Connection | undefined;
   #tick: NodeJS.Timeout | undefined;
   #stopping = false;
@@ -110,20 +98,28 @@ export class TunnelClient {
   #fatal: TunnelClientError | undefined;
   /** Bytes through the TUN device both ways (for `inactive`). */
   #tunBytes = 0;
-  #inactive:
-    | { seconds: number; bytes: number; windowStart: number; bytesAtStart: number; lastActivity: number }
-    | undefined;
+  #inactive: Inactivity | undefined;
   readonly drops: Record<string, number> = {};
 
   constructor(options: TunnelClientOptions) {
     this.#o = options;
     this.#log = options.log;
     this.#clock = options.clock ?? Date.now;
-    this.#net = new NetworkConfigurator(options.ip, options.log);
+    this.#host = new ClientHost({
+      config: options.config,
+      log: options.log,
+      tun: options.tun,
+      ip: options.ip,
+      onPackets: (packets) => this.#onTunPackets(packets),
+      onTunError: (error) => {
+        this.#fatal = new TunnelClientError('TUN_FAILED', `the TUN device stopped reading: ${error.message}`);
+        this.#current?.finish({ kind: 'fatal', error: this.#fatal });
+      },
+    });
   }
 
   get tunName(): string | undefined {
-    return this.#tun?.name;
+    return this.#host.tun?.name;
   }
 
   /** Connects and reconnects until `stop()` or a fatal error (rejects with it, after cleaning up). */
@@ -307,7 +303,7 @@ export class TunnelClient {
     const r = data.decrypt(this.#clock(), datagram);
     if (r.type === 'ip') {
       this.#tunBytes += r.packet.length;
-      this.#tun?.write(r.packet);
+      this.#host.tun?.write(r.packet);
     } else if (r.type === 'exit')
       conn.finish({
         kind: 'restart',
@@ -413,78 +409,17 @@ export class TunnelClient {
     if (plan.rcvbuf || plan.sndbuf) conn.transport.setBuffers(plan.rcvbuf, plan.sndbuf);
     const inactive = plan.inactive ?? c.inactive;
     this.#inactive =
-      inactive && inactive.seconds > 0
-        ? { ...inactive, windowStart: now, bytesAtStart: this.#tunBytes, lastActivity: now }
-        : undefined;
-    await this.#configure(conn, plan);
+      inactive && inactive.seconds > 0 ? new Inactivity(inactive, now, this.#tunBytes) : undefined;
+    await this.#host.apply(plan, conn.server);
     if (conn !== this.#current) return;
     const who = e.peer.commonName !== undefined ? ` '${printable(e.peer.commonName)}'` : '';
     this.#log.info(
       `connected to server${who} at ${conn.server.key}: peer id ${e.peerId}, address ${plan.ifconfig.local}/${plan.ifconfig.prefixLength}` +
-        `${plan.ifconfigIpv6 ? ` and ${plan.ifconfigIpv6.local}/${plan.ifconfigIpv6.prefixLength}` : ''} on ${this.#tun?.name}`,
+        `${plan.ifconfigIpv6 ? ` and ${plan.ifconfigIpv6.local}/${plan.ifconfigIpv6.prefixLength}` : ''} on ${this.#host.tun?.name}`,
     );
     this.#log.info(`negotiated suite: ${suiteOf(e, this.#o.config.kemSuites)}, data channel AES-256-GCM`);
     this.#log.info('Initialization Sequence Completed');
     this.#o.onConnected?.({ plan, server: conn.server });
-  }
-
-  /** Opens the TUN device (once) and applies the plan unless the same one is already in place. */
-  async #configure(conn: Connection, plan: PushedPlan): Promise<void> {
-    const c = this.#o.config;
-    const mtu = plan.tunMtu ?? c.tunMtu;
-    if (!this.#tun) {
-      const tun = await this.#o.tun.open({
-        name: tunName(c.dev),
-        mtu,
-        onError: (error) => {
-          this.#fatal = new TunnelClientError(
-            'TUN_FAILED',
-            `the TUN device stopped reading: ${error.message}`,
-          );
-          this.#current?.finish({ kind: 'fatal', error: this.#fatal });
-        },
-      });
-      this.#tun = tun;
-      tun.onPackets((packets) => this.#onTunPackets(packets));
-      await tun.setUp();
-    }
-    const dev = this.#tun.name;
-    const path: PathToServer | undefined = await routeTo(this.#o.ip, conn.server.address);
-    const commands = planClientNetwork({
-      dev,
-      plan,
-      localRoutes: c.routes,
-      localRoutesIpv6: c.routesIpv6,
-      ...(c.routeMetric !== undefined ? { routeMetric: c.routeMetric } : {}),
-      server: conn.server.address,
-      ...(path ? { pathToServer: path } : {}),
-      addAddresses: !c.ifconfigNoexec,
-      routeNoexec: c.routeNoexec,
-    });
-    const same = sameCommands(commands, this.#applied);
-    if (!same) {
-      await this.#net.undoAll();
-      this.#applied = [];
-      await this.#net.apply(commands);
-      this.#applied = commands;
-    }
-    this.#appliedPlan = plan;
-    const script: ScriptContext = {
-      type: 'up',
-      restart: this.#upRan,
-      dev,
-      tunMtu: mtu,
-      plan,
-      server: { address: conn.server.address, port: conn.server.port },
-      ...(path?.gateway ? { netGateway: path.gateway } : {}),
-      config: c,
-    };
-    this.#lastScript = script;
-    if (c.up && (!this.#upRan || !same)) {
-      await runScript(c.up, script);
-      this.#log.verbose(`up script '${c.up.line}' ran`);
-    }
-    this.#upRan = true;
   }
 
   async #extraSecret(
@@ -509,40 +444,17 @@ export class TunnelClient {
     const data = conn?.data;
     if (!conn || !data || data.closed) return;
     const now = this.#clock();
-    if (this.#inactive && this.#inactiveExpired(now)) return;
+    if (this.#inactive?.expired(now, this.#tunBytes)) {
+      this.#log.info(`inactivity timeout (${this.#inactive}), exiting`);
+      this.stop();
+      return;
+    }
     const next = data.nextTimer();
     if (next !== undefined && next > now) return;
     for (const a of data.onTimer(now)) {
       if (a.type === 'send') conn.transport.send(a.datagram, conn.server);
       else if (a.type !== 'timer') this.#onDataEvent(conn, a);
     }
-  }
-
-  /**
-   * `inactive N [BYTES]` (OpenVPN): without BYTES, exit after N seconds with
-   * no packet through the TUN device; with BYTES, exit when an N-second window
-   * carried fewer than BYTES in both directions together.
-   */
-  #inactiveExpired(now: number): boolean {
-    const w = this.#inactive;
-    if (!w) return false;
-    const limit = w.seconds * 1000;
-    if (w.bytes === 0) {
-      if (this.#tunBytes !== w.bytesAtStart) {
-        w.bytesAtStart = this.#tunBytes;
-        w.lastActivity = now;
-      }
-      if (now - w.lastActivity < limit) return false;
-    } else {
-      if (now - w.windowStart < limit) return false;
-      const moved = this.#tunBytes - w.bytesAtStart;
-      w.windowStart = now;
-      w.bytesAtStart = this.#tunBytes;
-      if (moved >= w.bytes) return false;
-    }
-    this.#log.info(`inactivity timeout (inactive ${w.seconds}${w.bytes ? ` ${w.bytes}` : ''}), exiting`);
-    this.stop();
-    return true;
   }
 
   #onDataEvent(conn: Connection, e: DataChannelEvent): void {
@@ -576,20 +488,7 @@ export class TunnelClient {
     if (this.#tick) clearInterval(this.#tick);
     this.#tick = undefined;
     this.#current = undefined;
-    await this.#net.undoAll();
-    this.#applied = [];
-    const c = this.#o.config;
-    if (c.down && this.#upRan && this.#lastScript) {
-      try {
-        await runScript(c.down, { ...this.#lastScript, type: 'down', restart: false });
-        this.#log.verbose(`down script '${c.down.line}' ran`);
-      } catch (error) {
-        this.#log.warn((error as Error).message);
-      }
-    }
-    this.#tun?.close();
-    this.#tun = undefined;
-    this.#appliedPlan = undefined;
+    await this.#host.teardown();
   }
 
   #sleep(ms: number): Promise<void> {
@@ -612,12 +511,8 @@ export class TunnelClient {
 
   /** The plan currently applied to the host (tests). */
   get appliedPlan(): PushedPlan | undefined {
-    return this.#appliedPlan;
+    return this.#host.plan;
   }
-}
-
-function sameCommands(a: readonly IpCommand[], b: readonly IpCommand[]): boolean {
-  return a.length === b.length && a.every((c, i) => c.argv.join(' ') === b[i]?.argv.join(' '));
 }
 
 function shuffle<T>(items: readonly T[]): T[] {

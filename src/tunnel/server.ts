@@ -30,7 +30,6 @@
  * @module
  */
 
-import { isIP } from 'node:net';
 import type { ServerConfig } from '../config/model.js';
 import type { Logger } from '../log.js';
 import {
@@ -51,18 +50,16 @@ import {
 } from '../protocol/data/index.js';
 import type { ServerControlPlane, ServerControlPlaneSink } from '../runtime/control-plane.js';
 import type { TunBackend, TunDevice } from '../tun/tun-device.js';
-import { writeFileAtomic } from '../util/atomic-file.js';
 import { AddressPool } from './address-pool.js';
-import { type ClientConfigDirResult, pushFor, readClientConfigDir } from './client-config-dir.js';
-import { netmaskToPrefix } from './ip.js';
+import { allocate, authorize, describeClient, networksOf, pushOptionsFor } from './admission.js';
 import { PoolFileWriter, readPoolFile } from './pool-file.js';
-import { buildPushOptions } from './push-options.js';
 import { SessionRoutes } from './routing.js';
 import type { Authenticate, ExtraSecretSource } from './seams.js';
 import { Peer, type PeerEnd } from './server-peer.js';
-import { formatStatus } from './status-file.js';
+import { StatusWriter } from './status-file.js';
 import { suiteOf } from './suite.js';
 import { printable } from './text.js';
+import { tunName } from './tun-name.js';
 
 export interface TunnelServerOptions {
   readonly config: ServerConfig;
@@ -106,7 +103,7 @@ export class TunnelServer {
   #control: ServerControlPlane | undefined;
   #poolFile: PoolFileWriter | undefined;
   #tick: NodeJS.Timeout | undefined;
-  #statusTimer: NodeJS.Timeout | undefined;
+  #status: StatusWriter | undefined;
   #nextPeerId = 0;
   #stopping = false;
   /** Counters of what the driver dropped, by reason (the data channels count their own). */
@@ -218,9 +215,8 @@ export class TunnelServer {
     tun.onPackets((packets) => this.#onTunPackets(packets));
     this.#tick = setInterval(() => this.#onTick(), this.#o.tickMs ?? DEFAULT_TICK_MS);
     if (c.status) {
-      const every = Math.max(1, c.status.seconds) * 1000;
-      this.#statusTimer = setInterval(() => void this.#writeStatus(), every);
-      void this.#writeStatus();
+      this.#status = new StatusWriter(c.status, () => [...this.#bySession.values()], this.#clock, log);
+      this.#status.start();
     }
     log.info('Initialization Sequence Completed');
   }
@@ -337,54 +333,18 @@ export class TunnelServer {
 
   async #authenticate(e: Extract<EndpointEvent, { type: 'auth-needed' }>): Promise<void> {
     const c = this.#o.config;
+    const who = describeClient(e);
+    const auth = await authorize(c, this.#o.authenticate, e);
     const control = this.#control;
-    const who =
-      e.username !== undefined && e.commonName !== undefined
-        ? `${printable(e.commonName)}/${printable(e.username)}`
-        : printable(e.commonName ?? e.username ?? '?');
-    let decision: Awaited<ReturnType<Authenticate>>;
-    try {
-      decision = await this.#o.authenticate({
-        ...(e.commonName !== undefined ? { commonName: e.commonName } : {}),
-        ...(e.username !== undefined ? { username: e.username } : {}),
-        ...(e.password !== undefined ? { password: e.password } : {}),
-        address: e.address,
-      });
-    } catch (error) {
-      decision = { ok: false, reason: `authenticator failed: ${(error as Error).message}` };
-    } finally {
-      e.password?.fill(0);
-    }
-    const name = (c.usernameAsCommonName ? e.username : undefined) ?? e.commonName ?? e.username ?? '';
-    let ccd: ClientConfigDirResult = { kind: 'none' };
-    if (decision.ok) {
-      try {
-        ccd = await readClientConfigDir(c, name);
-      } catch (error) {
-        ccd = { kind: 'refuse', reason: `client-config-dir: ${(error as Error).message}` };
-      }
-      if (ccd.kind === 'refuse') decision = { ok: false, reason: ccd.reason };
-    }
     // The session may have ended (timeout, peer closed) while we were deciding: nothing to answer.
     if (!this.#pendingAuth.delete(e.session) || this.#stopping || !control) return;
-    if (!decision.ok) {
-      this.#log.info(`${e.address} [${who}]: authentication failed: ${decision.reason}`);
-      control.authResult(e.session, { ok: false, reason: decision.reason });
+    if (!auth.ok) {
+      this.#log.info(`${e.address} [${who}]: authentication failed: ${auth.reason}`);
+      control.authResult(e.session, { ok: false, reason: auth.reason });
       return;
     }
-    const file = ccd.kind === 'file' ? ccd.file : undefined;
-    if (ccd.kind === 'file') {
-      this.#log.verbose(`${e.address} [${who}]: client-config-dir ${ccd.path}`);
-      for (const w of ccd.file.warnings) this.#log.warn(`${ccd.path}: ${w.message}`);
-    }
-    const fixed = file?.ifconfigPush;
-    const lease = fixed
-      ? this.pool.acquireFixed(e.session, name, {
-          ipv4: fixed.local,
-          netmask: fixed.netmask,
-          ...(file?.ifconfigIpv6Push ? { ipv6: file.ifconfigIpv6Push } : {}),
-        })
-      : this.pool.acquire(e.session, name);
+    for (const note of auth.notes) this.#log.verbose(`${e.address} [${who}]: ${note}`);
+    const lease = allocate(this.pool, e.session, auth.name, auth.file);
     if (!lease.ok) {
       // Not the client's fault: no AUTH_FAILED (which would make it give up) but RESTART, so it retries
       // with back-off, as an OpenVPN client does when a full server does not answer.
@@ -392,42 +352,25 @@ export class TunnelServer {
       control.close(e.session, 'restart');
       return;
     }
-    if (lease.replaced !== undefined) {
-      const old = this.#bySession.get(lease.replaced);
-      if (old) {
-        this.#log.info(`${old.label}: replaced by a new connection of the same name (no duplicate-cn)`);
-        this.#endPeer(old, {
-          reason: 'REPLACED',
-          detail: 'same name connected again',
-          tell: true,
-          keepLease: true,
-        });
-      }
+    const old = lease.replaced === undefined ? undefined : this.#bySession.get(lease.replaced);
+    if (old) {
+      this.#log.info(`${old.label}: replaced by a new connection of the same name (no duplicate-cn)`);
+      this.#endPeer(old, {
+        reason: 'REPLACED',
+        detail: 'same name connected again',
+        tell: true,
+        keepLease: true,
+      });
     }
     const peerId = this.#allocatePeerId();
-    const endpoint = parseEndpoint(e.address);
     const peer = new Peer({
       session: e.session,
       peerId,
-      name,
+      name: auth.name,
       who,
-      endpoint,
+      endpoint: parseEndpoint(e.address),
       lease: lease.lease,
-      networks: [
-        // Keywords (vpn_gateway, …) mean nothing in an iroute: only networks are routed.
-        ...(file?.iroutes ?? [])
-          .filter((r) => isIP(r.network) === 4)
-          .map((r) => ({
-            family: 4 as const,
-            network: r.network,
-            prefixLength: netmaskToPrefix(r.netmask),
-          })),
-        ...(file?.iroutesIpv6 ?? []).map((r) => ({
-          family: 6 as const,
-          network: r.network,
-          prefixLength: r.prefixLength,
-        })),
-      ],
+      networks: networksOf(auth.file),
       now: this.#clock(),
       config: c,
     });
@@ -437,7 +380,7 @@ export class TunnelServer {
     control.authResult(e.session, {
       ok: true,
       peerId,
-      pushOptions: buildPushOptions({ push: pushFor(c.push, file) }, this.pool, lease.lease),
+      pushOptions: pushOptionsFor(c, this.pool, lease.lease, auth.file),
     });
   }
 
@@ -544,17 +487,6 @@ export class TunnelServer {
     this.drops[reason] = (this.drops[reason] ?? 0) + 1;
   }
 
-  async #writeStatus(): Promise<void> {
-    const status = this.#o.config.status;
-    if (!status) return;
-    try {
-      const text = formatStatus(new Date(this.#clock()), [...this.#bySession.values()]);
-      await writeFileAtomic(status.path, text, { mode: 0o644, overwrite: true });
-    } catch (error) {
-      this.#log.warn(`could not write status ${status.path}: ${(error as Error).message}`);
-    }
-  }
-
   /**
    * Stops serving: tells every client (exit notices and a control alert;
    * 'restart' asks them to reconnect), closes the socket and the TUN device,
@@ -564,7 +496,6 @@ export class TunnelServer {
     if (this.#stopping) return;
     this.#stopping = true;
     if (this.#tick) clearInterval(this.#tick);
-    if (this.#statusTimer) clearInterval(this.#statusTimer);
     const now = this.#clock();
     const copies = Math.max(1, this.#o.config.explicitExitNotify);
     const exitReason = reason === 'restart' ? ExitReason.restarting : ExitReason.shuttingDown;
@@ -586,15 +517,10 @@ export class TunnelServer {
     await new Promise((r) => setImmediate(r));
     await this.#transport?.close();
     this.#tun?.close();
-    await this.#writeStatus();
+    await this.#status?.stop();
     if (this.#poolFile) {
       this.#poolFile.write(this.pool.formatReservations());
       await this.#poolFile.flush();
     }
   }
-}
-
-/** `dev tun` asks the kernel for the next free tunN; any other name is used as given. */
-export function tunName(dev: string): string {
-  return dev === 'tun' ? 'tun%d' : dev;
 }

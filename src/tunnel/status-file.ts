@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { Logger } from '../log.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import type { Peer } from './server-peer.js';
 
 function stamp(d: Date): string {
@@ -42,4 +44,47 @@ export function formatStatus(now: Date, peers: readonly Peer[]): string {
   }
   lines.push('GLOBAL STATS', 'Max bcast/mcast queue length,0', 'END', '');
   return lines.join('\n');
+}
+
+/** Rewrites the status file every `seconds` (atomically) while started, and once more at `stop`. */
+export class StatusWriter {
+  readonly #path: string;
+  readonly #seconds: number;
+  readonly #peers: () => readonly Peer[];
+  readonly #clock: () => number;
+  readonly #log: Logger;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    status: { readonly path: string; readonly seconds: number },
+    peers: () => readonly Peer[],
+    clock: () => number,
+    log: Logger,
+  ) {
+    this.#path = status.path;
+    this.#seconds = Math.max(1, status.seconds);
+    this.#peers = peers;
+    this.#clock = clock;
+    this.#log = log;
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => void this.write(), this.#seconds * 1000);
+    void this.write();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.write();
+  }
+
+  async write(): Promise<void> {
+    try {
+      const text = formatStatus(new Date(this.#clock()), this.#peers());
+      await writeFileAtomic(this.#path, text, { mode: 0o644, overwrite: true });
+    } catch (error) {
+      this.#log.warn(`could not write status ${this.#path}: ${(error as Error).message}`);
+    }
+  }
 }
