@@ -80,7 +80,8 @@ export interface QkdRetryTuning {
 
 type Gate =
   | { readonly state: 'idle' }
-  | { readonly state: 'fetching'; readonly since: number }
+  /** `delay`: the last retry delay, when this fetch is a retry. */
+  | { readonly state: 'fetching'; readonly since: number; readonly delay?: number }
   | { readonly state: 'waiting'; readonly since: number; readonly retryAt: number; readonly delay: number };
 
 const KEEP = 16;
@@ -128,8 +129,8 @@ export class QkdSessionState {
   /** required mode: no key for the rekey; keep the current keys and retry later. Returns when. */
   rekeyBlocked(now: number): { readonly retryAt: number; readonly expiresAt: number } {
     const since = this.#gate.state === 'idle' ? now : this.#gate.since;
-    const delay =
-      this.#gate.state === 'waiting' ? Math.min(this.#gate.delay * 2, this.#maxRetryMs) : this.#retryMs;
+    const last = this.#gate.state === 'idle' ? undefined : this.#gate.delay;
+    const delay = last === undefined ? this.#retryMs : Math.min(last * 2, this.#maxRetryMs);
     const expiresAt = since + this.#graceMs;
     const retryAt = Math.min(now + delay, expiresAt);
     this.#gate = { state: 'waiting', since, retryAt, delay };
@@ -145,7 +146,7 @@ export class QkdSessionState {
     if (g.state !== 'waiting') return undefined;
     if (now >= g.since + this.#graceMs) return 'expire';
     if (now < g.retryAt) return undefined;
-    this.#gate = { state: 'fetching', since: g.since };
+    this.#gate = { state: 'fetching', since: g.since, delay: g.delay };
     return 'retry';
   }
 
