@@ -466,9 +466,11 @@ export class TunnelServer {
     if (!end.keepLease) this.pool.release(peer.session);
     if (end.tell) this.#control?.close(peer.session, 'restart');
     const by = end.by === 'peer' ? ' (by the client)' : '';
+    const stats = peer.data.stats();
     this.#log.info(
       `${peer.label}: session ended: ${end.reason}${by}${end.detail ? `: ${printable(end.detail)}` : ''}; ` +
-        `${end.keepLease ? 'address kept for the new session' : `released ${peer.lease.ipv4}`}`,
+        `${end.keepLease ? 'address kept for the new session' : `released ${peer.lease.ipv4}`}; ` +
+        `${stats.bytesReceived} bytes in, ${stats.bytesSent} out`,
     );
   }
 

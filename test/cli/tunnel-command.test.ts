@@ -1,6 +1,11 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
 import { memoryIO } from '../support/memory-io.js';
+import { REPO_ROOT, tsExecArgv } from '../support/run-ts.js';
 
 // Runs of a real server or client need root and namespaces: test/e2e does those.
 // Here: everything that must fail before a socket or TUN device is opened.
@@ -50,4 +55,58 @@ describe('the shipped example configs', () => {
       expect(unexpected).toEqual([]);
     });
   }
+});
+
+describe('pqvpn client: signals', () => {
+  it('SIGTERM while it is still trying to reach its server ends it at once with exit 0, nothing configured', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pqvpn-cli-client-'));
+    try {
+      const keys = join(REPO_ROOT, 'configs/sample-keys');
+      const config = join(dir, 'client.ovpn');
+      writeFileSync(
+        config,
+        [
+          'client',
+          'dev tun',
+          'proto udp4',
+          'remote 127.0.0.1 9',
+          'nobind',
+          'connect-retry 1 1',
+          `ca ${keys}/ca.crt`,
+          `cert ${keys}/client.crt`,
+          `key ${keys}/client.key`,
+          'remote-cert-tls server',
+          'verb 3',
+        ].join('\n'),
+      );
+      const child = spawn(
+        process.execPath,
+        [...tsExecArgv, join(REPO_ROOT, 'test/support/cli-entry.ts'), 'client', '--config', config],
+        {
+          cwd: REPO_ROOT,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+      });
+      child.stderr.on('data', (d: Buffer) => {
+        out += d.toString();
+      });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const deadline = Date.now() + 60_000;
+      while (!/connecting to 127\.0\.0\.1 127\.0\.0\.1:9/.test(out) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      const sent = Date.now();
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(Date.now() - sent).toBeLessThan(5000);
+      expect(out).toMatch(/SIGTERM received, leaving/);
+      expect(out).toMatch(/client stopped/);
+      expect(out).not.toMatch(/ERROR/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
