@@ -367,7 +367,7 @@ function messageOf(error: unknown): string {
 }
 
 /**
- * The status file's QKD section (inserted before GLOBAL STATS): one line per
+ * The status file's QKD section (status-file.ts puts it before GLOBAL STATS): one line per
  * session — name, real address, mode, the current epoch's QKD key ID (or
  * `none`), epochs without QKD, and the key IDs used (newest last, space
  * separated; a comma or white space inside a name or key ID becomes '_').
@@ -397,11 +397,4 @@ export function qkdStatusLines(
 
 function field(text: string): string {
   return printable(text).replace(/[,\s]/g, '_');
-}
-
-/** Inserts `section` into an OpenVPN version 1 status text, before GLOBAL STATS. */
-export function withStatusSection(status: string, section: readonly string[]): string {
-  const at = status.indexOf('GLOBAL STATS\n');
-  if (at < 0 || section.length === 0) return status;
-  return `${status.slice(0, at)}${section.join('\n')}\n${status.slice(at)}`;
 }

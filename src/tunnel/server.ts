@@ -53,6 +53,13 @@ import type { TunBackend, TunDevice } from '../tun/tun-device.js';
 import { AddressPool } from './address-pool.js';
 import { allocate, authorize, describeClient, networksOf, pushOptionsFor } from './admission.js';
 import { PoolFileWriter, readPoolFile } from './pool-file.js';
+import {
+  QKD_KEYS_EXPIRED,
+  QkdPolicy,
+  type QkdSessionState,
+  qkdModeOf,
+  qkdStatusLines,
+} from './qkd-policy.js';
 import { SessionRoutes } from './routing.js';
 import type { Authenticate, ExtraSecretSource } from './seams.js';
 import { Peer, type PeerEnd } from './server-peer.js';
@@ -106,6 +113,9 @@ export class TunnelServer {
   #status: StatusWriter | undefined;
   #nextPeerId = 0;
   #stopping = false;
+  /** With qkd-* (an extra-secret source): the policy, and each control session's QKD record. */
+  readonly #qkd: QkdPolicy | undefined;
+  readonly #qkdSessions = new Map<string, QkdSessionState>();
   /** Counters of what the driver dropped, by reason (the data channels count their own). */
   readonly drops: Record<string, number> = {};
 
@@ -114,6 +124,14 @@ export class TunnelServer {
     this.#log = options.log;
     this.#clock = options.clock ?? Date.now;
     const c = options.config;
+    this.#qkd = options.extraSecrets
+      ? new QkdPolicy({
+          source: options.extraSecrets,
+          mode: qkdModeOf(c.qkd?.mode, options.extraSecrets),
+          log: options.log,
+          graceMs: c.handWindow * 1000,
+        })
+      : undefined;
     this.pool = new AddressPool({
       network: c.server.network,
       prefixLength: c.server.prefixLength,
@@ -215,7 +233,13 @@ export class TunnelServer {
     tun.onPackets((packets) => this.#onTunPackets(packets));
     this.#tick = setInterval(() => this.#onTick(), this.#o.tickMs ?? DEFAULT_TICK_MS);
     if (c.status) {
-      this.#status = new StatusWriter(c.status, () => [...this.#bySession.values()], this.#clock, log);
+      this.#status = new StatusWriter(
+        c.status,
+        () => [...this.#bySession.values()],
+        this.#clock,
+        log,
+        this.#qkd ? () => this.#qkdStatus() : undefined,
+      );
       this.#status.start();
     }
     log.info('Initialization Sequence Completed');
@@ -304,6 +328,7 @@ export class TunnelServer {
       case 'keys-installed':
         if (peer?.data && !peer.data.closed)
           peer.data.installKeys(this.#clock(), e.keys, { activate: e.sending });
+        this.#qkd?.installed(`${peer?.label ?? e.address}: `, this.#qkdOf(e.session), e.keys.keyId);
         wipeDataKeyMaterial(e.keys);
         return;
       case 'keys-activated':
@@ -319,15 +344,20 @@ export class TunnelServer {
         this.#log.verbose(
           `${peer?.label ?? e.session}: rekey to key id ${e.keyId} started by ${e.initiator}`,
         );
+        if (e.initiator === 'local') this.#qkdSessions.get(e.session)?.epochStarted(e.keyId);
         return;
-      case 'closed':
+      case 'closed': {
         this.#pendingAuth.delete(e.session); // an answer still being computed is dropped
-        if (peer) this.#endPeer(peer, { reason: e.reason, detail: e.detail, by: e.by, tell: false });
+        this.#qkdSessions.delete(e.session);
+        const why = this.#qkd?.explainClose(e.reason, e.by);
+        const detail = why ? `${e.detail ? `${e.detail}; ` : ''}${why}` : e.detail;
+        if (peer) this.#endPeer(peer, { reason: e.reason, detail, by: e.by, tell: false });
         else if (e.reason !== 'CLOSE_NOTIFY')
           this.#log.info(
-            `${e.address}: handshake ended: ${e.reason}${e.detail ? ` (${printable(e.detail)})` : ''}`,
+            `${e.address}: handshake ended: ${e.reason}${detail ? ` (${printable(detail, 400)})` : ''}`,
           );
         return;
+      }
     }
   }
 
@@ -394,28 +424,53 @@ export class TunnelServer {
     );
   }
 
+  /** The peer starts a key epoch with a QKD key: fetch the same key (qkd-policy.ts decides without one). */
   async #extraSecret(e: Extract<EndpointEvent, { type: 'extra-secret-needed' }>): Promise<void> {
-    let secret: Uint8Array | undefined;
-    if (this.#o.extraSecrets) {
-      try {
-        secret = await this.#o.extraSecrets.forResponder(e.extraKeyId, e.initiatorSaeId);
-      } catch (error) {
-        this.#log.warn(`${e.address}: no extra secret (${e.mode}): ${(error as Error).message}`);
-      }
-    }
-    if (!this.#stopping) this.#control?.provideExtraSecret(e.session, e.keyId, secret);
+    const who = `${this.#bySession.get(e.session)?.label ?? e.address}: `;
+    const got = this.#qkd ? await this.#qkd.responder(who, e) : undefined;
+    if (this.#qkd) this.#qkdOf(e.session).responded(e.keyId, got?.keyId);
+    if (!this.#stopping) this.#control?.provideExtraSecret(e.session, e.keyId, got?.secret);
   }
 
-  async #startRekey(peer: Peer): Promise<void> {
-    let extra: Awaited<ReturnType<ExtraSecretSource['forInitiator']>> | undefined;
-    if (this.#o.extraSecrets) {
-      try {
-        extra = await this.#o.extraSecrets.forInitiator();
-      } catch (error) {
-        this.#log.warn(`${peer.label}: rekey without an extra secret: ${(error as Error).message}`);
-      }
+  /**
+   * A rekey we start: with QKD, a fresh key first; in qkd-mode required
+   * without one the rekey waits (current keys stay) and #onTick retries it.
+   */
+  async #startRekey(peer: Peer, retry = false): Promise<void> {
+    const qkd = this.#qkd;
+    if (!qkd) return void this.#control?.startRekey(peer.session);
+    const state = this.#qkdOf(peer.session);
+    if (!retry && !state.rekeyNeeded(this.#clock())) return;
+    const d = await qkd.initiator(`${peer.label}: `, 'rekey');
+    if (peer.ended) return;
+    if (d.kind === 'wait') {
+      const now = this.#clock();
+      const { retryAt, expiresAt } = state.rekeyBlocked(now);
+      this.#log.info(
+        `${peer.label}: QKD: keeping the current keys; rekey retried in ${seconds(retryAt - now)} s, keys expire in ${seconds(expiresAt - now)} s`,
+      );
+      return;
     }
-    if (!peer.ended) this.#control?.startRekey(peer.session, extra);
+    state.rekeyStarting(d.kind === 'key' ? d.keyId : undefined);
+    this.#control?.startRekey(peer.session, d.kind === 'key' ? d.extra : undefined);
+  }
+
+  #qkdOf(session: string): QkdSessionState {
+    let state = this.#qkdSessions.get(session);
+    if (!state) {
+      state = this.#qkd!.session();
+      this.#qkdSessions.set(session, state);
+    }
+    return state;
+  }
+
+  /** The status file's QKD section: established clients only, as in the rest of the file. */
+  #qkdStatus(): string[] {
+    return qkdStatusLines(
+      [...this.#bySession.values()]
+        .filter((p) => p.establishedAt !== undefined && !p.ended)
+        .map((p) => ({ name: p.name, address: p.endpoint.key, qkd: this.#qkdOf(p.session) })),
+    );
   }
 
   // ── Timers ─────────────────────────────────────────────────────────────────
@@ -425,6 +480,7 @@ export class TunnelServer {
     for (const peer of [...this.#bySession.values()]) {
       const data = peer.data;
       if (!data || peer.ended) continue;
+      if (this.#qkd && this.#qkdPoll(peer, now)) continue;
       const next = data.nextTimer();
       if (next !== undefined && next > now) continue;
       for (const a of data.onTimer(now)) {
@@ -432,6 +488,17 @@ export class TunnelServer {
         else if (a.type !== 'timer') this.#onDataEvent(peer, a);
       }
     }
+  }
+
+  /** Required mode: retries a rekey that waits for a QKD key, or ends the session once its keys expired. */
+  #qkdPoll(peer: Peer, now: number): boolean {
+    const state = this.#qkdOf(peer.session);
+    const due = state.poll(now);
+    if (due === 'retry') void this.#startRekey(peer, true);
+    if (due !== 'expire') return false;
+    const detail = this.#qkd!.expired(`${peer.label}: `, now - (state.summary().waitingSince ?? now));
+    this.#endPeer(peer, { reason: QKD_KEYS_EXPIRED, detail, tell: true });
+    return true;
   }
 
   #onDataEvent(peer: Peer, e: DataChannelEvent): void {
@@ -525,4 +592,8 @@ export class TunnelServer {
       await this.#poolFile.flush();
     }
   }
+}
+
+function seconds(ms: number): string {
+  return (Math.max(0, ms) / 1000).toFixed(ms < 10_000 ? 1 : 0);
 }

@@ -26,7 +26,8 @@ function field(text: string): string {
   return out;
 }
 
-export function formatStatus(now: Date, peers: readonly Peer[]): string {
+/** `sections`: more sections (a title line, a header line, rows), placed before GLOBAL STATS. */
+export function formatStatus(now: Date, peers: readonly Peer[], sections: readonly string[] = []): string {
   const lines = ['OpenVPN CLIENT LIST', `Updated,${stamp(now)}`];
   lines.push('Common Name,Real Address,Bytes Received,Bytes Sent,Connected Since');
   const established = peers.filter((p) => p.establishedAt !== undefined && !p.ended);
@@ -42,7 +43,7 @@ export function formatStatus(now: Date, peers: readonly Peer[]): string {
     lines.push(`${p.lease.ipv4},${field(p.name)},${p.endpoint.key},${since}`);
     if (p.lease.ipv6) lines.push(`${p.lease.ipv6},${field(p.name)},${p.endpoint.key},${since}`);
   }
-  lines.push('GLOBAL STATS', 'Max bcast/mcast queue length,0', 'END', '');
+  lines.push(...sections, 'GLOBAL STATS', 'Max bcast/mcast queue length,0', 'END', '');
   return lines.join('\n');
 }
 
@@ -53,6 +54,7 @@ export class StatusWriter {
   readonly #peers: () => readonly Peer[];
   readonly #clock: () => number;
   readonly #log: Logger;
+  readonly #sections: (() => readonly string[]) | undefined;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -60,12 +62,15 @@ export class StatusWriter {
     peers: () => readonly Peer[],
     clock: () => number,
     log: Logger,
+    /** Extra sections (the server's QKD KEYS). */
+    sections?: () => readonly string[],
   ) {
     this.#path = status.path;
     this.#seconds = Math.max(1, status.seconds);
     this.#peers = peers;
     this.#clock = clock;
     this.#log = log;
+    this.#sections = sections;
   }
 
   start(): void {
@@ -81,7 +86,7 @@ export class StatusWriter {
 
   async write(): Promise<void> {
     try {
-      const text = formatStatus(new Date(this.#clock()), this.#peers());
+      const text = formatStatus(new Date(this.#clock()), this.#peers(), this.#sections?.() ?? []);
       await writeFileAtomic(this.#path, text, { mode: 0o644, overwrite: true });
     } catch (error) {
       this.#log.warn(`could not write status ${this.#path}: ${(error as Error).message}`);
