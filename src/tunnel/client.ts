@@ -43,6 +43,7 @@ import { ClientHost } from './client-host.js';
 import { dataChannelOptions } from './data-options.js';
 import { Inactivity } from './inactivity.js';
 import { PushedOptionError, type PushedPlan, parsePushedOptions } from './pushed-options.js';
+import { QKD_KEYS_EXPIRED, QkdPolicy, type QkdSessionState, qkdModeOf } from './qkd-policy.js';
 import type { ExtraSecretSource } from './seams.js';
 import { suiteOf } from './suite.js';
 import { printable } from './text.js';
@@ -82,6 +83,8 @@ interface Connection {
   readonly pendingKeys: { keys: DataKeyMaterial; sending: boolean }[];
   established: boolean;
   pingExit: boolean;
+  /** With qkd-*: the QKD keys of this connection's key epochs, and a rekey waiting for one. */
+  readonly qkd: QkdSessionState | undefined;
   finish: (ending: Ending) => void;
   readonly done: Promise<Ending>;
 }
@@ -99,12 +102,21 @@ export class TunnelClient {
   /** Bytes through the TUN device both ways (for `inactive`). */
   #tunBytes = 0;
   #inactive: Inactivity | undefined;
+  readonly #qkd: QkdPolicy | undefined;
   readonly drops: Record<string, number> = {};
 
   constructor(options: TunnelClientOptions) {
     this.#o = options;
     this.#log = options.log;
     this.#clock = options.clock ?? Date.now;
+    this.#qkd = options.extraSecrets
+      ? new QkdPolicy({
+          source: options.extraSecrets,
+          mode: qkdModeOf(options.config.qkd?.mode, options.extraSecrets),
+          log: options.log,
+          graceMs: options.config.handWindow * 1000,
+        })
+      : undefined;
     this.#host = new ClientHost({
       config: options.config,
       log: options.log,
@@ -217,6 +229,7 @@ export class TunnelClient {
       pendingKeys: [],
       established: false,
       pingExit: false,
+      qkd: this.#qkd?.session(),
       finish: (e) => finish(e),
       done,
     };
@@ -232,7 +245,11 @@ export class TunnelClient {
         send: (datagram) => transport.send(datagram, server),
         event: (event) => this.#onControlEvent(conn, event),
       });
-      conn.control.start(await this.#initiatorSecret());
+      const first = await this.#firstKey(conn);
+      if (first === 'wait')
+        return { kind: 'restart', reason: 'qkd-mode required and no QKD key for the handshake' };
+      if (this.#stopping) return { kind: 'stopped' };
+      conn.control.start(first);
       const ending = await done;
       return ending;
     } catch (error) {
@@ -273,14 +290,38 @@ export class TunnelClient {
     }
   }
 
-  async #initiatorSecret(): Promise<ExtraSecretInput | undefined> {
-    if (!this.#o.extraSecrets) return undefined;
-    try {
-      return await this.#o.extraSecrets.forInitiator();
-    } catch (error) {
-      this.#log.warn(`no extra secret for this key epoch: ${(error as Error).message}`);
-      return undefined;
+  /**
+   * The QKD key for the first handshake (qkd-policy.ts). 'wait': qkd-mode
+   * required and no key — this attempt ends and the usual back-off retries.
+   */
+  async #firstKey(conn: Connection): Promise<ExtraSecretInput | undefined | 'wait'> {
+    if (!this.#qkd || !conn.qkd) return undefined;
+    const d = await this.#qkd.initiator('', 'handshake');
+    if (d.kind === 'wait') return 'wait';
+    conn.qkd.initialKey(d.kind === 'key' ? d.keyId : undefined);
+    conn.qkd.epochStarted(0); // the first handshake's key id
+    return d.kind === 'key' ? d.extra : undefined;
+  }
+
+  /** A rekey we start: with QKD a fresh key first; qkd-mode required without one waits (#onTick retries). */
+  async #startRekey(conn: Connection, retry = false): Promise<void> {
+    const qkd = this.#qkd;
+    const state = conn.qkd;
+    if (!qkd || !state) return void conn.control?.startRekey();
+    if (!retry && !state.rekeyNeeded(this.#clock())) return;
+    const d = await qkd.initiator('', 'rekey');
+    if (conn !== this.#current) return;
+    if (d.kind === 'wait') {
+      const now = this.#clock();
+      const { retryAt, expiresAt } = state.rekeyBlocked(now);
+      this.#log.info(
+        `QKD: keeping the current keys; rekey retried in ${((retryAt - now) / 1000).toFixed(1)} s, ` +
+          `keys expire in ${((expiresAt - now) / 1000).toFixed(1)} s`,
+      );
+      return;
     }
+    state.rekeyStarting(d.kind === 'key' ? d.keyId : undefined);
+    conn.control?.startRekey(d.kind === 'key' ? d.extra : undefined);
   }
 
   // ── Datagrams and packets ──────────────────────────────────────────────────
@@ -333,6 +374,7 @@ export class TunnelClient {
     const now = this.#clock();
     switch (e.type) {
       case 'keys-installed':
+        if (conn.qkd) this.#qkd?.installed('', conn.qkd, e.keys.keyId);
         if (conn.data) conn.data.installKeys(now, e.keys, { activate: e.sending });
         else conn.pendingKeys.push({ keys: e.keys, sending: e.sending });
         if (conn.data) wipeDataKeyMaterial(e.keys);
@@ -352,11 +394,14 @@ export class TunnelClient {
         this.#log.verbose(
           `rekey to key id ${e.keyId} started by ${e.initiator === 'local' ? 'us' : 'the server'}`,
         );
+        if (e.initiator === 'local') conn.qkd?.epochStarted(e.keyId);
         return;
       case 'auth-needed':
         return; // server-only event
       case 'closed': {
-        const detail = e.detail ? ` (${printable(e.detail)})` : '';
+        const why = this.#qkd?.explainClose(e.reason, e.by);
+        const text = why ? `${e.detail ? `${e.detail}; ` : ''}${why}` : e.detail;
+        const detail = text ? ` (${printable(text, why ? 400 : 120)})` : '';
         if (e.reason === 'AUTH_FAILED') {
           conn.finish({
             kind: 'fatal',
@@ -426,15 +471,9 @@ export class TunnelClient {
     conn: Connection,
     e: Extract<SessionEvent, { type: 'extra-secret-needed' }>,
   ): Promise<void> {
-    let secret: Uint8Array | undefined;
-    if (this.#o.extraSecrets) {
-      try {
-        secret = await this.#o.extraSecrets.forResponder(e.extraKeyId, e.initiatorSaeId);
-      } catch (error) {
-        this.#log.warn(`no extra secret (${e.mode}): ${(error as Error).message}`);
-      }
-    }
-    if (conn === this.#current) conn.control?.provideExtraSecret(e.keyId, secret);
+    const got = this.#qkd ? await this.#qkd.responder('', e) : undefined;
+    conn.qkd?.responded(e.keyId, got?.keyId);
+    if (conn === this.#current) conn.control?.provideExtraSecret(e.keyId, got?.secret);
   }
 
   // ── Timers ─────────────────────────────────────────────────────────────────
@@ -449,6 +488,14 @@ export class TunnelClient {
       this.stop();
       return;
     }
+    const qkdDue = conn.qkd?.poll(now);
+    if (qkdDue === 'retry') void this.#startRekey(conn, true);
+    else if (qkdDue === 'expire') {
+      const waited = now - (conn.qkd?.summary().waitingSince ?? now);
+      const detail = this.#qkd!.expired('', waited);
+      conn.finish({ kind: 'restart', reason: `${QKD_KEYS_EXPIRED}: ${detail}` });
+      return;
+    }
     const next = data.nextTimer();
     if (next !== undefined && next > now) return;
     for (const a of data.onTimer(now)) {
@@ -461,9 +508,7 @@ export class TunnelClient {
     switch (e.type) {
       case 'rekey-needed':
         this.#log.verbose(`rekey needed (${e.reason}) for key id ${e.keyId}`);
-        void this.#initiatorSecret().then((extra) => {
-          if (conn === this.#current) conn.control?.startRekey(extra);
-        });
+        void this.#startRekey(conn);
         return;
       case 'peer-dead': {
         const silent = Math.round((this.#clock() - e.lastReceived) / 1000);
