@@ -40,13 +40,18 @@ export interface SetupSeams {
   readonly promptHidden?: (prompt: string) => Promise<string | undefined>;
 }
 
-/** `qkd-*` configured: the started key source (QkdKeySource fits ExtraSecretSource as is). */
+/**
+ * `qkd-*` configured: the started key source (QkdKeySource fits ExtraSecretSource as is).
+ * `prefetch`: keys kept ready for epochs this side starts — 0 for a server that never
+ * starts a rekey (no reneg-* limit), so it does not take keys from a shared pool it never uses.
+ */
 async function qkdSource(
   config: ServerConfig | ClientConfig,
   log: Logger,
+  prefetch: number,
 ): Promise<(ExtraSecretSource & { close(): void }) | undefined> {
   if (!config.qkd) return undefined;
-  const source = await createQkdKeySource(config.qkd, { log });
+  const source = await createQkdKeySource(config.qkd, { log, prefetch });
   source.start();
   return source;
 }
@@ -76,7 +81,8 @@ export async function startServer(
     });
     return outcome.ok ? { ok: true } : { ok: false, reason: outcome.reason };
   };
-  const extraSecrets = await qkdSource(config, log);
+  const startsRekeys = config.renegSec > 0 || config.renegBytes > 0 || config.renegPkts > 0;
+  const extraSecrets = await qkdSource(config, log, startsRekeys ? 1 : 0);
   const peerVerifier = createPeerVerifier(setup.verifier, { logger: log });
   let fail!: (error: Error) => void;
   const failed = new Promise<never>((_, reject) => {
@@ -140,7 +146,7 @@ export async function createClient(
     ...(seams.promptHidden ? { promptHidden: seams.promptHidden } : {}),
   });
   for (const w of setup.warnings) log.warn(w);
-  const extraSecrets = await qkdSource(config, log);
+  const extraSecrets = await qkdSource(config, log, 1);
   const peerVerifier = createPeerVerifier(setup.verifier, { logger: log });
   const client = new TunnelClient({
     config,
