@@ -473,6 +473,13 @@ export class TunnelClient {
   ): Promise<void> {
     const got = this.#qkd ? await this.#qkd.responder('', e) : undefined;
     conn.qkd?.responded(e.keyId, got?.keyId);
+    const hold = got || !this.#qkd ? 0 : this.#qkd.refusalHoldMs(conn.established, e.mode);
+    if (hold > 0) {
+      this.#log.info(
+        `QKD: the current keys stay for ${(hold / 1000).toFixed(1)} s, then key id ${e.keyId} is refused`,
+      );
+      await new Promise((r) => setTimeout(r, hold).unref()); // unref: a stop does not wait for it
+    }
     if (conn === this.#current) conn.control?.provideExtraSecret(e.keyId, got?.secret);
   }
 

@@ -22,9 +22,14 @@
  *     expired: the session ends (`QKD_KEYS_EXPIRED`) and traffic stops. The
  *     client then reconnects with back-off, and its first handshake needs a
  *     QKD key again — so the tunnel comes back by itself once the KME does.
- *   - Responder: the session refuses the epoch (alert EXTRA_SECRET_UNAVAILABLE),
- *     which closes the session; the KME's reason is logged on this side, and
- *     `explainClose` turns the bare alert into a reason on the other side.
+ *   - Responder (the peer had a key, our KME cannot deliver it): the epoch is
+ *     refused (alert EXTRA_SECRET_UNAVAILABLE), which closes the session. For
+ *     a rekey the refusal is held back for most of `hand-window`
+ *     (`refusalHoldMs`), so here too the current keys carry traffic until
+ *     they would expire; a first handshake is refused at once. The KME's
+ *     reason is logged on this side; `explainClose` turns the bare alert into
+ *     a reason on the other side. (A failed dec_keys is never retried: the
+ *     key source never asks for a key ID twice.)
  *
  * `QkdSessionState` is the per-session part and is pure (time in, decisions
  * out, no I/O), so its retry and expiry rules are tested with a fake clock;
@@ -315,6 +320,19 @@ export class QkdPolicy {
       );
       return undefined;
     }
+  }
+
+  /**
+   * How long to hold back the refusal of a peer's epoch whose key our KME did
+   * not deliver: 0 when nothing is refused (optional on both sides) or for a
+   * first handshake (no keys to keep); for a rekey, most of hand-window — the
+   * session's handshake timeout would close it at hand-window anyway, this way
+   * it closes with the QKD reason.
+   */
+  refusalHoldMs(established: boolean, peerMode: QkdMode): number {
+    if (!established || (this.mode === 'optional' && peerMode === 'optional')) return 0;
+    const g = this.#o.graceMs;
+    return Math.max(0, g - Math.min(2000, g / 4));
   }
 
   /** Logs the QKD key an installed epoch uses, or that it runs without one. */

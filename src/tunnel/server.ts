@@ -426,9 +426,18 @@ export class TunnelServer {
 
   /** The peer starts a key epoch with a QKD key: fetch the same key (qkd-policy.ts decides without one). */
   async #extraSecret(e: Extract<EndpointEvent, { type: 'extra-secret-needed' }>): Promise<void> {
-    const who = `${this.#bySession.get(e.session)?.label ?? e.address}: `;
+    const peer = this.#bySession.get(e.session);
+    const who = `${peer?.label ?? e.address}: `;
     const got = this.#qkd ? await this.#qkd.responder(who, e) : undefined;
     if (this.#qkd) this.#qkdOf(e.session).responded(e.keyId, got?.keyId);
+    const hold = got || !this.#qkd ? 0 : this.#qkd.refusalHoldMs(peer?.establishedAt !== undefined, e.mode);
+    if (hold > 0) {
+      this.#log.info(
+        `${who}QKD: the current keys stay for ${seconds(hold)} s, then key id ${e.keyId} is refused`,
+      );
+      await new Promise((r) => setTimeout(r, hold).unref()); // unref: a stop does not wait for it
+      if (!this.#bySession.has(e.session)) return; // ended meanwhile
+    }
     if (!this.#stopping) this.#control?.provideExtraSecret(e.session, e.keyId, got?.secret);
   }
 

@@ -178,6 +178,23 @@ describe('QkdPolicy: decisions by mode', () => {
     expect(bad.p.counters().refused).toBe(1);
   });
 
+  it('refusalHoldMs: a rekey refused for want of a key waits most of hand-window; a first handshake and optional do not', () => {
+    const req = policy('required').p; // graceMs 10 000
+    expect(req.refusalHoldMs(true, 'required')).toBe(8000);
+    expect(req.refusalHoldMs(true, 'optional')).toBe(8000);
+    expect(req.refusalHoldMs(false, 'required')).toBe(0);
+    const opt = policy('optional').p;
+    expect(opt.refusalHoldMs(true, 'optional')).toBe(0); // nothing is refused: goes on without
+    expect(opt.refusalHoldMs(true, 'required')).toBe(8000); // the peer requires it: refused, held
+    const short = new QkdPolicy({
+      source: fakeSource().source,
+      mode: 'required',
+      log: new Logger({ verb: 0 }),
+      graceMs: 4000,
+    });
+    expect(short.refusalHoldMs(true, 'required')).toBe(3000);
+  });
+
   it('installed: logs which QKD key was mixed into which key id', async () => {
     const { p, lines } = policy('required');
     const s = p.session();
