@@ -236,10 +236,11 @@ export class TunnelClient {
     this.#current = conn;
     this.#log.info(`connecting to ${remote.host} ${server.key} from ${transport.local.key}`);
     transport.onDatagram((datagram, from) => this.#onDatagram(conn, datagram, from));
-    const timeout = setTimeout(
-      () => conn.finish({ kind: 'restart', reason: `no connection within ${c.serverPollTimeout} s` }),
-      Math.min(c.serverPollTimeout, c.handWindow) * 1000,
-    );
+    // Only for getting connected: an established connection outlives it (hand-window is also the QKD grace).
+    const timeout = setTimeout(() => {
+      if (!conn.established)
+        conn.finish({ kind: 'restart', reason: `no connection within ${c.serverPollTimeout} s` });
+    }, Math.min(c.serverPollTimeout, c.handWindow) * 1000);
     try {
       conn.control = await this.#o.createControlPlane({
         send: (datagram) => transport.send(datagram, server),
