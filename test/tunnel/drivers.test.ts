@@ -405,6 +405,17 @@ describe('server and client drivers over UDP on loopback', () => {
     await until(() => s.server.peerCount === 0, 3000, 'the server to see the exit notice');
   });
 
+  it('server-poll-timeout bounds getting connected only: an established connection outlives it', async () => {
+    const s = await startServer();
+    const c = startClient(s.port, { text: 'server-poll-timeout 1\n' });
+    await c.connections(1);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(c.lines.join('\n')).not.toMatch(/restarting in/);
+    c.tun.last.inject(ipv4Packet('10.8.0.2', '10.8.0.1'));
+    await s.tun.last.waitFor(isTo('10.8.0.1'));
+    expect(c.connected).toBe(1);
+  });
+
   it('a client that leaves sends an exit notice: the server frees its address at once', async () => {
     const s = await startServer();
     const c = startClient(s.port);
