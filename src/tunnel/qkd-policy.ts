@@ -338,7 +338,13 @@ export class QkdPolicy {
   /** Logs the QKD key an installed epoch uses, or that it runs without one. */
   installed(who: string, session: QkdSessionState, epoch: number): void {
     const k = session.installed(epoch);
-    if (k)
+    // An optional-mode initiator is not told whether the responder got the key (the handshake
+    // does not report it back): it says "offered"; the responder's log is the authority then.
+    if (k && k.role === 'initiator' && this.mode === 'optional')
+      this.#log.info(
+        `${who}QKD key ${k.keyId} offered for key id ${epoch} (mixed in unless the peer's KME could not deliver it)`,
+      );
+    else if (k)
       this.#log.info(
         `${who}QKD key ${k.keyId} mixed into key id ${epoch} (${k.role === 'initiator' ? 'we started it' : 'the peer started it'})`,
       );

@@ -204,7 +204,10 @@ describe('QKD policy in the drivers', () => {
     await until('its keys installed', 3000, () => has(t.sLines, /QKD: key id [1-7] runs without a QKD key/));
     expect(await t.carries()).toBe(true);
     kme.state.down = false;
-    await until('QKD again', 4000, () => has(t.cLines, /QKD key qkd-\d+ mixed into key id [1-7]/));
+    await until('QKD again', 4000, () =>
+      has(t.sLines, /QKD key qkd-\d+ mixed into key id [1-7] \(the peer started it\)/),
+    );
+    expect(has(t.cLines, /QKD key qkd-\d+ offered for key id [1-7]/)).toBe(true);
     expect(t.connected).toBe(1);
     expect(await t.carries()).toBe(true);
   }, 20_000);

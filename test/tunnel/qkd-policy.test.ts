@@ -205,6 +205,14 @@ describe('QkdPolicy: decisions by mode', () => {
       expect.stringMatching(/QKD key kid-9 mixed into key id 2 \(the peer started it\)/),
     );
     expect(lines).toContainEqual(expect.stringMatching(/QKD: key id 3 runs without a QKD key/));
+    // optional-mode initiator: it cannot know whether the peer mixed its key in
+    const opt = policy('optional');
+    const o = opt.p.session();
+    o.rekeyNeeded(0);
+    o.rekeyStarting('kid-10');
+    o.epochStarted(4);
+    opt.p.installed('', o, 4);
+    expect(opt.lines.at(-1)).toMatch(/QKD key kid-10 offered for key id 4 \(mixed in unless the peer's KME/);
   });
 
   it('expired and explainClose give reasons for both logs', () => {
