@@ -363,9 +363,9 @@ export class QkdPolicy {
   explainClose(reason: string, by: 'local' | 'peer'): string | undefined {
     if (reason !== EXTRA_SECRET_UNAVAILABLE) return undefined;
     return by === 'peer'
-      ? 'the peer could not get the QKD key we offered from its KME, or it requires QKD and we had no key ' +
-          '(are both KMEs linked, and do qkd-sae-id / qkd-peer-sae-id match?)'
-      : 'we could not get the QKD key the peer offered from our KME, or the peer sent none while QKD is required';
+      ? "the peer's KME did not deliver our QKD key, or the peer requires QKD and we had none " +
+          '(are the KMEs linked? do qkd-sae-id and qkd-peer-sae-id match?)'
+      : 'no QKD key for this epoch (see the QKD warning before)';
   }
 
   /** Refills the key source's prefetch queue ahead of a known rekey (a no-op when full or busy). */

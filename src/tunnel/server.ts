@@ -539,6 +539,7 @@ export class TunnelServer {
     this.#routes.remove(peer);
     this.#bySession.delete(peer.session);
     this.#byPeerId.delete(peer.peerId);
+    this.#qkdSessions.delete(peer.session);
     if (!end.keepLease) this.pool.release(peer.session);
     if (end.tell) this.#control?.close(peer.session, 'restart');
     const by = end.by === 'peer' ? ' (by the client)' : '';

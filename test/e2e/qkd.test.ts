@@ -358,7 +358,7 @@ describeTun('e2e: QKD keys from the KME simulator in the running tunnel', () => 
       expect(server).toMatch(/refusing the key epoch/);
       await t.server.waitFor(/handshake ended: EXTRA_SECRET_UNAVAILABLE/, 5000);
       await t.client.waitFor(
-        /session closed: EXTRA_SECRET_UNAVAILABLE by the server \([^\n]*could not get the QKD key we offered/,
+        /session closed: EXTRA_SECRET_UNAVAILABLE by the server \([^\n]*the peer's KME did not deliver our QKD key/,
         5000,
       );
       expect(t.client.output()).not.toMatch(/Initialization Sequence Completed/);

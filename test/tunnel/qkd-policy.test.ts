@@ -221,9 +221,9 @@ describe('QkdPolicy: decisions by mode', () => {
     expect(lines.at(-1)).toMatch(/^WARNING: QKD: no QKD key/);
     expect(p.counters().expired).toBe(1);
     expect(p.explainClose(EXTRA_SECRET_UNAVAILABLE, 'peer')).toMatch(
-      /peer could not get the QKD key we offered/,
+      /the peer's KME did not deliver our QKD key/,
     );
-    expect(p.explainClose(EXTRA_SECRET_UNAVAILABLE, 'local')).toMatch(/we could not get the QKD key/);
+    expect(p.explainClose(EXTRA_SECRET_UNAVAILABLE, 'local')).toMatch(/no QKD key for this epoch/);
     expect(p.explainClose('AUTH_FAILED', 'peer')).toBeUndefined();
   });
 
