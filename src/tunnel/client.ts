@@ -76,7 +76,8 @@ type Ending =
 const DEFAULT_TICK_MS = 250;
 
 interface Connection {
-  readonly server: UdpEndpoint;
+  /** Where the server is; with `float`, moved by an authentic data packet from elsewhere. */
+  server: UdpEndpoint;
   readonly transport: UdpTransport;
   control: ClientControlPlane | undefined;
   data: DataChannel | undefined;
@@ -243,7 +244,7 @@ export class TunnelClient {
     }, Math.min(c.serverPollTimeout, c.handWindow) * 1000);
     try {
       conn.control = await this.#o.createControlPlane({
-        send: (datagram) => transport.send(datagram, server),
+        send: (datagram) => transport.send(datagram, conn.server),
         event: (event) => this.#onControlEvent(conn, event),
       });
       const first = await this.#firstKey(conn);
@@ -343,6 +344,11 @@ export class TunnelClient {
       return;
     }
     const r = data.decrypt(this.#clock(), datagram);
+    if (r.type !== 'drop' && from.key !== conn.server.key) {
+      // `float`: only a packet that authenticated moves the server (a forged or replayed one was dropped).
+      this.#log.info(`the server floated from ${conn.server.key} to ${from.key}`);
+      conn.server = from;
+    }
     if (r.type === 'ip') {
       this.#tunBytes += r.packet.length;
       this.#host.tun?.write(r.packet);
@@ -375,7 +381,7 @@ export class TunnelClient {
     const now = this.#clock();
     switch (e.type) {
       case 'keys-installed':
-        if (conn.qkd) this.#qkd?.installed('', conn.qkd, e.keys.keyId);
+        if (conn.qkd) this.#qkd?.installed('', conn.qkd, e.keys.keyId, now);
         if (conn.data) conn.data.installKeys(now, e.keys, { activate: e.sending });
         else conn.pendingKeys.push({ keys: e.keys, sending: e.sending });
         if (conn.data) wipeDataKeyMaterial(e.keys);
@@ -496,6 +502,7 @@ export class TunnelClient {
       this.stop();
       return;
     }
+    if (conn.qkd?.prefetchDue(now, this.#o.config.renegSec * 1000)) this.#qkd?.prefetch();
     const qkdDue = conn.qkd?.poll(now);
     if (qkdDue === 'retry') void this.#startRekey(conn, true);
     else if (qkdDue === 'expire') {

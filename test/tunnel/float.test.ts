@@ -154,3 +154,93 @@ describe('float', () => {
     expect(server.peerCount).toBe(1);
   });
 });
+
+describe('float on the client', () => {
+  it('with float, the client follows the server to a new address after an authentic packet from there', async () => {
+    const stun = new MemoryTunBackend();
+    const server = await TunnelServer.start({
+      config: { ...serverConfig('proto udp4\n'), lport: 0 },
+      log: new Logger({ verb: -1 }),
+      tun: stun,
+      authenticate: async () => ({ ok: true }),
+      tickMs: 50,
+      createControlPlane: (sink) =>
+        createInProcessServerControlPlane(
+          {
+            session: {
+              identity: identity('server', 'serverAuth'),
+              clientAuth: { certificate: true, password: false },
+            },
+            verifier: { trustAnchors: [] },
+            peerVerifier: new FakeVerifier(),
+          },
+          sink,
+        ),
+    });
+    cleanups.push(() => server.stop());
+    // Two front addresses for the server; replies leave from the active one.
+    const bind = async () => {
+      const s = dgram.createSocket('udp4');
+      await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+      return s;
+    };
+    const [front1, front2, back] = [await bind(), await bind(), await bind()];
+    cleanups.push(() => {
+      for (const s of [front1, front2, back]) s.close();
+    });
+    let client: { address: string; port: number } | undefined;
+    let active = front1;
+    for (const f of [front1, front2])
+      f.on('message', (msg, rinfo) => {
+        client = { address: rinfo.address, port: rinfo.port };
+        back.send(msg, server.local!.port, '127.0.0.1');
+      });
+    back.on('message', (msg) => client && active.send(msg, client.port, client.address));
+
+    const lines: string[] = [];
+    const ctun = new MemoryTunBackend();
+    let connected = false;
+    const port1 = (front1.address() as { port: number }).port;
+    const port2 = (front2.address() as { port: number }).port;
+    const c = new TunnelClient({
+      config: {
+        ...clientConfig('nobind\nfloat\n'),
+        remotes: [{ host: '127.0.0.1', port: port1, proto: 'udp4' }],
+      },
+      log: new Logger({ verb: 3, sink: (l) => lines.push(l) }),
+      tun: ctun,
+      ip: { run: async (a) => (a.includes('get') ? '[]' : '') },
+      tickMs: 50,
+      onConnected: () => {
+        connected = true;
+      },
+      createControlPlane: (sink) =>
+        createInProcessClientControlPlane(
+          {
+            session: { identity: identity('alice', 'clientAuth') },
+            verifier: { trustAnchors: [] },
+            peerVerifier: new FakeVerifier(),
+          },
+          sink,
+        ),
+    });
+    const run = c.run();
+    cleanups.push(async () => {
+      c.stop();
+      await run.catch(() => {});
+    });
+    while (!connected) await new Promise((r) => setTimeout(r, 20));
+    ctun.last.inject(ipv4Packet('10.8.0.2', '10.8.0.1'));
+    await stun.last.waitFor(() => true);
+
+    active = front2;
+    stun.last.inject(ipv4Packet('10.8.0.1', '10.8.0.2', new Uint8Array(5)));
+    await ctun.last.waitFor((p) => p.length === 25);
+    expect(lines.join('\n')).toContain(`the server floated from 127.0.0.1:${port1} to 127.0.0.1:${port2}`);
+    // The client now talks to the new address (front2 relays it): traffic still flows.
+    const before = stun.last.written.length;
+    ctun.last.inject(ipv4Packet('10.8.0.2', '10.8.0.1', new Uint8Array(7)));
+    await stun.last.waitFor((p) => p.length === 27);
+    expect(stun.last.written.length).toBe(before + 1);
+  });
+});
