@@ -90,6 +90,8 @@ type Gate =
   | { readonly state: 'waiting'; readonly since: number; readonly retryAt: number; readonly delay: number };
 
 const KEEP = 16;
+/** How long before a time-based rekey the key source's queue is topped up. */
+export const PREFETCH_LEAD_MS = 30_000;
 
 /**
  * One control session's QKD record: the key IDs it used, by epoch, and (in
@@ -106,6 +108,8 @@ export class QkdSessionState {
   #current: number | undefined;
   readonly #keys: QkdEpochKey[] = [];
   #withoutQkd = 0;
+  #installedAt: number | undefined;
+  #prefetched = false;
 
   constructor(mode: QkdMode, graceMs: number, tuning: QkdRetryTuning = {}) {
     this.mode = mode;
@@ -181,10 +185,25 @@ export class QkdSessionState {
    * Keys of `epoch` are installed (a rekey by either side finished): any
    * rekey waiting for a key is moot. Returns the QKD key of that epoch, if any.
    */
-  installed(epoch: number): QkdEpochKey | undefined {
+  installed(epoch: number, now?: number): QkdEpochKey | undefined {
     this.#current = epoch;
+    if (now !== undefined) this.#installedAt = now;
+    this.#prefetched = false;
     if (this.#gate.state === 'waiting') this.#gate = { state: 'idle' };
     return this.keyOf(epoch);
+  }
+
+  /**
+   * True once per epoch, `PREFETCH_LEAD_MS` before `reneg-sec` makes the next
+   * rekey due: time to top the key source's queue up. A queued key older than
+   * the source's age limit would be discarded at the rekey, which would then
+   * wait for the KME (with the default reneg-sec 3600 it always would).
+   */
+  prefetchDue(now: number, renegMs: number): boolean {
+    if (this.#prefetched || renegMs <= 0 || this.#installedAt === undefined) return false;
+    if (now < this.#installedAt + renegMs - PREFETCH_LEAD_MS) return false;
+    this.#prefetched = true;
+    return true;
   }
 
   /** The QKD key recorded for `epoch` (the newest one: key ids wrap at 8). */
@@ -336,8 +355,8 @@ export class QkdPolicy {
   }
 
   /** Logs the QKD key an installed epoch uses, or that it runs without one. */
-  installed(who: string, session: QkdSessionState, epoch: number): void {
-    const k = session.installed(epoch);
+  installed(who: string, session: QkdSessionState, epoch: number, now?: number): void {
+    const k = session.installed(epoch, now);
     // An optional-mode initiator is not told whether the responder got the key (the handshake
     // does not report it back): it says "offered"; the responder's log is the authority then.
     if (k && k.role === 'initiator' && this.mode === 'optional')

@@ -328,7 +328,12 @@ export class TunnelServer {
       case 'keys-installed':
         if (peer?.data && !peer.data.closed)
           peer.data.installKeys(this.#clock(), e.keys, { activate: e.sending });
-        this.#qkd?.installed(`${peer?.label ?? e.address}: `, this.#qkdOf(e.session), e.keys.keyId);
+        this.#qkd?.installed(
+          `${peer?.label ?? e.address}: `,
+          this.#qkdOf(e.session),
+          e.keys.keyId,
+          this.#clock(),
+        );
         wipeDataKeyMaterial(e.keys);
         return;
       case 'keys-activated':
@@ -502,6 +507,7 @@ export class TunnelServer {
   /** Required mode: retries a rekey that waits for a QKD key, or ends the session once its keys expired. */
   #qkdPoll(peer: Peer, now: number): boolean {
     const state = this.#qkdOf(peer.session);
+    if (state.prefetchDue(now, this.#o.config.renegSec * 1000)) this.#qkd!.prefetch();
     const due = state.poll(now);
     if (due === 'retry') void this.#startRekey(peer, true);
     if (due !== 'expire') return false;

@@ -10,6 +10,7 @@ import { QkdError, QkdErrorCode } from '../../src/qkd/errors.js';
 import {
   EXTRA_SECRET_UNAVAILABLE,
   keyIdText,
+  PREFETCH_LEAD_MS,
   type QkdKeys,
   type QkdMode,
   QkdPolicy,
@@ -121,6 +122,21 @@ describe('QkdSessionState: a rekey without a key (required mode)', () => {
     expect(sum.withoutQkd).toBe(2);
     expect(s.installed(4)?.keyId).toBe('k20');
     expect(s.summary().current?.keyId).toBe('k20');
+  });
+});
+
+describe('QkdSessionState: prefetch ahead of a time-based rekey', () => {
+  it('once per epoch, PREFETCH_LEAD_MS before reneg-sec; never without reneg-sec or before keys', () => {
+    const s = new QkdSessionState('required', 60_000);
+    expect(s.prefetchDue(0, 3_600_000)).toBe(false); // no keys installed yet
+    s.installed(0, 1000);
+    expect(s.prefetchDue(1000 + 3_600_000 - PREFETCH_LEAD_MS - 1, 3_600_000)).toBe(false);
+    expect(s.prefetchDue(1000 + 3_600_000 - PREFETCH_LEAD_MS, 3_600_000)).toBe(true);
+    expect(s.prefetchDue(1000 + 3_600_000, 3_600_000)).toBe(false); // once
+    s.installed(1, 4_000_000);
+    expect(s.prefetchDue(4_000_000, 10_000)).toBe(true); // reneg shorter than the lead: at once
+    s.installed(2, 5_000_000);
+    expect(s.prefetchDue(9_000_000, 0)).toBe(false); // reneg-sec 0: no time-based rekey
   });
 });
 
