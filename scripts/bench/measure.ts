@@ -20,7 +20,7 @@ import { inNetns, type NetnsPair } from './netns.js';
 import { parsePingSummary } from './ping.js';
 import { serverReady, startPingProbe } from './probe.js';
 import { type Daemon, run, sleep, startDaemon, waitFor } from './proc.js';
-import { parseSnmpCounter, readCpuTicks, readPeakRssKiB } from './procfs.js';
+import { parseLinkDrops, parseSnmpCounter, readCpuTicks, readPeakRssKiB } from './procfs.js';
 import type { Launch, TunnelSetup, TunnelUnderTest } from './tunnel.js';
 
 export interface Rig {
@@ -50,6 +50,8 @@ export interface Sample {
   clientRssMiB?: number;
   /** UDP datagrams dropped for a full receive buffer during the iperf3 run, both namespaces. */
   udpRcvbufErrors?: number;
+  /** Packets dropped by the interfaces (TUN and veth) of both namespaces during the iperf3 run. */
+  linkDrops?: number;
   tcpRetransmits?: number;
   /** Profiles written (profiling runs only). */
   profiles?: string[];
@@ -164,6 +166,7 @@ export async function measureOnce(
       assign(sample, 'serverCpuPercent', cpu(before.serverTicks, after.serverTicks));
       assign(sample, 'clientCpuPercent', cpu(before.clientTicks, after.clientTicks));
       sample.udpRcvbufErrors = after.rcvbufErrors - before.rcvbufErrors;
+      sample.linkDrops = after.linkDrops - before.linkDrops;
       assign(sample, 'serverRssMiB', mib(readPeakRssKiB(server.pid)));
       assign(sample, 'clientRssMiB', mib(readPeakRssKiB(client.pid)));
     } else {
@@ -198,15 +201,24 @@ interface Counters {
   serverTicks: number | undefined;
   clientTicks: number | undefined;
   rcvbufErrors: number;
+  linkDrops: number;
 }
 
 async function counters(rig: Rig, server: Daemon, client: Daemon): Promise<Counters> {
   let rcvbufErrors = 0;
+  let linkDrops = 0;
   for (const ns of [rig.pair.server, rig.pair.client]) {
     const snmp = await run(inNetns(ns, ['cat', '/proc/net/snmp']), { timeoutMs: 5000 });
     rcvbufErrors += parseSnmpCounter(snmp.stdout, 'Udp', 'RcvbufErrors');
+    const links = await run(['ip', '-n', ns, '-j', '-s', 'link', 'show'], { timeoutMs: 5000 });
+    linkDrops += parseLinkDrops(links.stdout);
   }
-  return { serverTicks: readCpuTicks(server.pid), clientTicks: readCpuTicks(client.pid), rcvbufErrors };
+  return {
+    serverTicks: readCpuTicks(server.pid),
+    clientTicks: readCpuTicks(client.pid),
+    rcvbufErrors,
+    linkDrops,
+  };
 }
 
 function signal(daemons: readonly Daemon[], sig: NodeJS.Signals): void {

@@ -1,7 +1,9 @@
 /**
- * The few /proc readings the benchmark takes: CPU time and peak memory of a
- * daemon (`/proc/PID/stat`, `/proc/PID/status`) and UDP receive-buffer drops
- * of a network namespace (`/proc/net/snmp`, read from inside the namespace).
+ * The few kernel counters the benchmark reads: CPU time and peak memory of a
+ * daemon (`/proc/PID/stat`, `/proc/PID/status`), UDP receive-buffer drops of
+ * a network namespace (`/proc/net/snmp`, read from inside the namespace), and
+ * packets dropped by its interfaces (`ip -j -s link`: a TUN device whose
+ * reader falls behind drops on transmit when its queue is full).
  *
  * Parsers take the file's text so tests feed them fixtures; readers return
  * undefined when the process is gone.
@@ -44,6 +46,30 @@ export function parseSnmpCounter(snmp: string, protocol: string, counter: string
   if (!Number.isFinite(value))
     throw new BenchError('PROC_BAD_SNMP', `no ${protocol} ${counter} in /proc/net/snmp`);
   return value;
+}
+
+/**
+ * Packets dropped by every interface except loopback in `ip -j -s link show`
+ * output (rx + tx `dropped` of stats64).
+ */
+export function parseLinkDrops(json: string): number {
+  let links: unknown;
+  try {
+    links = JSON.parse(json);
+  } catch (cause) {
+    throw new BenchError('PROC_BAD_LINKS', 'ip -j -s link printed no JSON', { cause });
+  }
+  if (!Array.isArray(links)) throw new BenchError('PROC_BAD_LINKS', 'ip -j -s link printed no list');
+  let dropped = 0;
+  for (const link of links as {
+    ifname?: unknown;
+    stats64?: { rx?: { dropped?: unknown }; tx?: { dropped?: unknown } };
+  }[]) {
+    if (link.ifname === 'lo') continue;
+    for (const d of [link.stats64?.rx?.dropped, link.stats64?.tx?.dropped])
+      if (typeof d === 'number') dropped += d;
+  }
+  return dropped;
 }
 
 export function readCpuTicks(pid: number): number | undefined {

@@ -86,6 +86,12 @@ export const METRICS: readonly Metric[] = [
     digits: 0,
     value: (s) => s.udpRcvbufErrors,
   },
+  {
+    label: 'interface drops (TUN, veth) during iperf3',
+    better: 'lower',
+    digits: 0,
+    value: (s) => s.linkDrops,
+  },
   { label: 'TCP retransmits during iperf3', better: 'lower', digits: 0, value: (s) => s.tcpRetransmits },
 ];
 

@@ -3,7 +3,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseIperfJson } from '../../scripts/bench/iperf.js';
 import { parsePingSummary } from '../../scripts/bench/ping.js';
-import { parseSnmpCounter, parseStatCpuTicks, parseStatusKiB } from '../../scripts/bench/procfs.js';
+import {
+  parseLinkDrops,
+  parseSnmpCounter,
+  parseStatCpuTicks,
+  parseStatusKiB,
+} from '../../scripts/bench/procfs.js';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8');
 
@@ -99,5 +104,19 @@ describe('/proc readers', () => {
     expect(
       parseSnmpCounter(readFileSync('/proc/net/snmp', 'utf8'), 'Udp', 'RcvbufErrors'),
     ).toBeGreaterThanOrEqual(0);
+  });
+
+  it('sums rx and tx drops of every interface but loopback from ip -j -s link', () => {
+    const links = [
+      { ifname: 'lo', stats64: { rx: { dropped: 100 }, tx: { dropped: 100 } } },
+      { ifname: 'tun0', stats64: { rx: { dropped: 0 }, tx: { dropped: 37 } } },
+      { ifname: 'pqb-1s', stats64: { rx: { dropped: 2 }, tx: { dropped: 0 } } },
+      { ifname: 'nostats' },
+    ];
+    expect(parseLinkDrops(JSON.stringify(links))).toBe(39);
+    expect(() => parseLinkDrops('Device "x" does not exist.')).toThrow(
+      expect.objectContaining({ code: 'PROC_BAD_LINKS' }),
+    );
+    expect(() => parseLinkDrops('{}')).toThrow(expect.objectContaining({ code: 'PROC_BAD_LINKS' }));
   });
 });
