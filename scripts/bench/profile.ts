@@ -38,6 +38,32 @@ export interface ProfileSummary {
   readonly functions: readonly ProfileEntry[];
   /** Scripts (modules) by self time, largest first; V8 pseudo-entries are their own rows. */
   readonly files: readonly ProfileEntry[];
+  /** Self time by activity of the packet path (see ACTIVITIES), largest first. */
+  readonly activities: readonly ProfileEntry[];
+}
+
+/**
+ * What a packet-path function is doing, decided by its row name (which for a
+ * native function includes its script caller). First match wins.
+ */
+export const ACTIVITIES: readonly { readonly name: string; readonly pattern: RegExp }[] = [
+  {
+    name: 'TUN device read/write (addon; a write includes the kernel delivering the packet)',
+    pattern: /dist\/tun\//,
+  },
+  { name: 'UDP socket send/receive (node:dgram)', pattern: /node:dgram|udp_wrap/ },
+  {
+    name: 'AES-256-GCM through node:crypto (a cipher object per packet)',
+    pattern: /node:(?:internal\/)?crypto/,
+  },
+  { name: 'garbage collection', pattern: /^\(garbage collector\)$/ },
+  { name: '(program): native time V8 cannot attribute (libuv, addon callbacks)', pattern: /^\(program\)$/ },
+  { name: 'pqvpn JavaScript (dist/), with the natives it calls directly', pattern: /dist\// },
+  { name: 'other Node internals (buffers, events, timers)', pattern: /./ },
+];
+
+function activityOf(name: string): string {
+  return ACTIVITIES.find((a) => a.pattern.test(name))?.name ?? 'other';
 }
 
 interface CallFrame {
@@ -99,7 +125,20 @@ export function summarizeCpuProfile(text: string, root = ''): ProfileSummary {
   const files = [...byFile.entries()]
     .map(([name, us]) => ({ name, file: name, selfMs: us / 1000, share: share(us) }))
     .sort((a, b) => b.selfMs - a.selfMs);
-  return { totalMs: totalUs / 1000, idleMs: idleUs / 1000, busyMs: busyUs / 1000, functions, files };
+  const byActivity = new Map<string, number>();
+  for (const [name, e] of byFunction)
+    byActivity.set(activityOf(name), (byActivity.get(activityOf(name)) ?? 0) + e.us);
+  const activities = [...byActivity.entries()]
+    .map(([name, us]) => ({ name, file: '', selfMs: us / 1000, share: share(us) }))
+    .sort((a, b) => b.selfMs - a.selfMs);
+  return {
+    totalMs: totalUs / 1000,
+    idleMs: idleUs / 1000,
+    busyMs: busyUs / 1000,
+    functions,
+    files,
+    activities,
+  };
 }
 
 /** `file:///work/main/dist/x.js` → `dist/x.js`; `node:internal/…` stays as it is. */

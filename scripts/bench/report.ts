@@ -146,6 +146,10 @@ export function formatProfile(title: string, p: ProfileSummary, top = 15, topFil
   const out = [
     `**${title}** — ${p.busyMs.toFixed(0)} ms busy of ${p.totalMs.toFixed(0)} ms profiled (${pct(p.busyMs / (p.totalMs || 1))} of a core)`,
     '',
+    '| self ms | share of busy | activity |',
+    '|--:|--:|---|',
+    ...p.activities.map((e) => `| ${e.selfMs.toFixed(0)} | ${pct(e.share)} | ${e.name} |`),
+    '',
     '| self ms | share of busy | function |',
     '|--:|--:|---|',
     ...p.functions.slice(0, top).map((e) => `| ${e.selfMs.toFixed(0)} | ${pct(e.share)} | \`${e.name}\` |`),

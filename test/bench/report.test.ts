@@ -129,6 +129,10 @@ describe('CPU profile self time', () => {
       '(native functions of Node and V8)',
     ]);
     expect(formatProfile('pqvpn server', p)).toContain('| 500 | 66.7 % | `seal dist/b.js:10` |');
+    expect(p.activities.map((a) => [a.name, Math.round(a.selfMs)])).toEqual([
+      ['pqvpn JavaScript (dist/), with the natives it calls directly', 650],
+      ['garbage collection', 100],
+    ]);
   });
 
   it('rejects what is not a profile with a code', () => {
@@ -139,5 +143,38 @@ describe('CPU profile self time', () => {
     expect(() => summarizeCpuProfile('{"nodes": [{}], "samples": [], "timeDeltas": []}')).toThrow(
       expect.objectContaining({ code: 'PROFILE_BAD' }),
     );
+  });
+});
+
+describe('profile activities', () => {
+  it('sort packet-path functions by what they do, natives by their caller', () => {
+    const node = (id: number, functionName: string, url: string, children: number[] = []) => ({
+      id,
+      callFrame: { functionName, url, lineNumber: 0 },
+      children,
+    });
+    const profile = {
+      nodes: [
+        node(1, '(root)', '', [2, 4, 6, 8, 9]),
+        node(2, 'write', 'file:///r/dist/tun/linux-tun.js', [3]),
+        node(3, 'open', ''),
+        node(4, 'doSend', 'node:dgram', [5]),
+        node(5, 'send6', ''),
+        node(6, 'createCipherBase', 'node:internal/crypto/cipher', [7]),
+        node(7, 'initiv', ''),
+        node(8, '(program)', ''),
+        node(9, 'seal', 'file:///r/dist/protocol/data/data-packet.js'),
+      ],
+      samples: [3, 5, 7, 8, 9, 2],
+      timeDeltas: [0, 40_000, 30_000, 20_000, 10_000, 5_000],
+    };
+    const p = summarizeCpuProfile(JSON.stringify(profile), '/r');
+    expect(p.activities.map((a) => [a.name.split(' ')[0], Math.round(a.selfMs)])).toEqual([
+      ['TUN', 40],
+      ['UDP', 30],
+      ['AES-256-GCM', 20],
+      ['(program):', 10],
+      ['pqvpn', 5],
+    ]);
   });
 });
