@@ -159,9 +159,9 @@ async function main(): Promise<number> {
     if (s.error) problems.push(`profile run: ${s.error}`);
     for (const file of s.profiles ?? []) {
       const role = file.includes('-server.') ? 'server' : 'client';
-      profiles.push(
-        formatProfile(`${pq.label} ${role}`, summarizeCpuProfile(readFileSync(file, 'utf8'), root)),
-      );
+      const cpu = role === 'server' ? s.serverCpuPercent : s.clientCpuPercent;
+      const title = `${pq.label} ${role} at ${s.throughputMbps?.toFixed(0) ?? '?'} Mbit/s`;
+      profiles.push(formatProfile(title, summarizeCpuProfile(readFileSync(file, 'utf8'), root), cpu));
     }
     if (!s.error && (s.profiles ?? []).length < 2)
       problems.push('profile run: a pqvpn process wrote no profile');

@@ -142,9 +142,24 @@ export function formatTable(rows: readonly Row[]): string {
 }
 
 /** Top entries of a profile as Markdown lines. */
-export function formatProfile(title: string, p: ProfileSummary, top = 15, topFiles = 8): string {
+/**
+ * Top entries of a profile as Markdown. V8 samples wall-clock time: a sample
+ * taken after the thread sat in a system call, or waited for a CPU on a busy
+ * machine, counts that wait for the function on top of the stack. So "busy"
+ * can exceed the CPU time the kernel charged the process (`cpuPercent`, from
+ * /proc), and system calls that wake another process (a TUN write waking the
+ * iperf3 receiver, a UDP send over veth) look heavier than their own CPU cost.
+ */
+export function formatProfile(
+  title: string,
+  p: ProfileSummary,
+  cpuPercent?: number,
+  top = 15,
+  topFiles = 8,
+): string {
+  const cpu = cpuPercent === undefined ? '' : `; the kernel charged it ${cpuPercent.toFixed(0)} % of a core`;
   const out = [
-    `**${title}** — ${p.busyMs.toFixed(0)} ms busy of ${p.totalMs.toFixed(0)} ms profiled (${pct(p.busyMs / (p.totalMs || 1))} of a core)`,
+    `**${title}** — not idle ${pct(p.busyMs / (p.totalMs || 1))} of the ${(p.totalMs / 1000).toFixed(1)} s profiled${cpu}`,
     '',
     '| self ms | share of busy | activity |',
     '|--:|--:|---|',
