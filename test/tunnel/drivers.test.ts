@@ -448,6 +448,25 @@ describe('server and client drivers over UDP on loopback', () => {
     await c.tun.last.waitFor(isTo('10.8.0.2'));
   });
 
+  it('a reconnect that brings a different address replaces the old configuration on the same TUN device', async () => {
+    const s1 = await startServer();
+    const c = startClient(s1.port);
+    await c.connections(1);
+    await s1.server.stop('restart');
+    const s2 = await startServer({
+      port: s1.port,
+      config: { server: { network: '10.9.0.0', netmask: '255.255.255.0', prefixLength: 24 } },
+    });
+    await c.connections(2, 10_000);
+    expect(c.tun.devices).toHaveLength(1);
+    const calls = c.ip.calls.join('\n');
+    expect(calls).toMatch(
+      /-4 addr del 10\.8\.0\.2\/24 dev tun0\n(.*\n)*-4 addr add 10\.9\.0\.2\/24 dev tun0/,
+    );
+    c.tun.last.inject(ipv4Packet('10.9.0.2', '10.9.0.1'));
+    await s2.tun.last.waitFor(isTo('10.9.0.1'));
+  });
+
   it('client-to-client forwards between clients inside the server', async () => {
     const s = await startServer({ text: 'client-to-client\n' });
     const a = startClient(s.port, { name: 'alice' });
@@ -491,6 +510,13 @@ describe('server and client drivers over UDP on loopback', () => {
       sent++;
       await new Promise((r) => setTimeout(r, 100));
     }
+    if (rekeys() < 2)
+      console.log(
+        'DEBUGS\n' +
+          s.lines.join('\n') +
+          '\nDEBUGC\n' +
+          (c as unknown as { lines: string[] }).lines?.join('\n'),
+      );
     expect(rekeys()).toBeGreaterThanOrEqual(2);
     // Nothing lost across the key changes (loopback UDP does not drop).
     await until(() => s.tun.last.written.length === sent, 3000, 'every packet through the rekeys');
