@@ -510,13 +510,6 @@ describe('server and client drivers over UDP on loopback', () => {
       sent++;
       await new Promise((r) => setTimeout(r, 100));
     }
-    if (rekeys() < 2)
-      console.log(
-        'DEBUGS\n' +
-          s.lines.join('\n') +
-          '\nDEBUGC\n' +
-          (c as unknown as { lines: string[] }).lines?.join('\n'),
-      );
     expect(rekeys()).toBeGreaterThanOrEqual(2);
     // Nothing lost across the key changes (loopback UDP does not drop).
     await until(() => s.tun.last.written.length === sent, 3000, 'every packet through the rekeys');
