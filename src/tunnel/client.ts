@@ -164,6 +164,25 @@ export class TunnelClient {
     }
   }
 
+  /** OpenVPN's SIGUSR1: drop the connection (telling the server) and reconnect, keeping the TUN device. */
+  restart(reason: string): void {
+    const conn = this.#current;
+    if (!conn || this.#stopping) return;
+    this.#sendExitNotices(conn, ExitReason.restarting);
+    conn.finish({ kind: 'restart', reason });
+  }
+
+  /** OpenVPN's SIGUSR2: one log line with the connection's state and counters. */
+  describe(): string {
+    const conn = this.#current;
+    const stats = conn?.data?.stats();
+    if (!conn || !stats) return 'not connected';
+    return (
+      `connected to ${conn.server.key} as ${this.#host.plan?.ifconfig.local ?? '?'}: ` +
+      `${stats.bytesReceived} bytes in, ${stats.bytesSent} out, key id ${conn.data?.sendKeyId ?? '?'}`
+    );
+  }
+
   /**
    * Leaves: exit notices to the server (`explicit-exit-notify`, at least one),
    * a control close, then `run()` removes what it configured and resolves.
@@ -174,14 +193,18 @@ export class TunnelClient {
     this.#wake?.();
     const conn = this.#current;
     if (!conn) return;
-    const now = this.#clock();
-    const copies = Math.max(1, this.#o.config.explicitExitNotify);
-    if (conn.data?.sendKeyId !== undefined)
-      for (let i = 0; i < copies; i++) {
-        const r = conn.data.exitNotice(now, ExitReason.shuttingDown);
-        if (r.ok) conn.transport.send(r.datagram, conn.server);
-      }
+    this.#sendExitNotices(conn, ExitReason.shuttingDown);
     conn.finish({ kind: 'stopped' });
+  }
+
+  #sendExitNotices(conn: Connection, reason: number): void {
+    const data = conn.data;
+    if (data?.sendKeyId === undefined) return;
+    const now = this.#clock();
+    for (let i = Math.max(1, this.#o.config.explicitExitNotify); i > 0; i--) {
+      const r = data.exitNotice(now, reason);
+      if (r.ok) conn.transport.send(r.datagram, conn.server);
+    }
   }
 
   // ── One connection attempt ─────────────────────────────────────────────────

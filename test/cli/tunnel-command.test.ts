@@ -58,7 +58,7 @@ describe('the shipped example configs', () => {
 });
 
 describe('pqvpn client: signals', () => {
-  it('SIGTERM while it is still trying to reach its server ends it at once with exit 0, nothing configured', async () => {
+  it('SIGUSR2 reports, SIGHUP reconnects, and SIGTERM while still trying to connect ends it at once with exit 0', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pqvpn-cli-client-'));
     try {
       const keys = join(REPO_ROOT, 'configs/sample-keys');
@@ -98,6 +98,12 @@ describe('pqvpn client: signals', () => {
       const deadline = Date.now() + 60_000;
       while (!/connecting to 127\.0\.0\.1 127\.0\.0\.1:9/.test(out) && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 50));
+      // SIGUSR2 reports, SIGHUP reconnects (not ending the process), SIGTERM ends it.
+      child.kill('SIGUSR2');
+      child.kill('SIGHUP');
+      while (!/restarting in \d+ s \(SIGHUP received\)/.test(out) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(out).toMatch(/SIGUSR2: not connected/);
       const sent = Date.now();
       child.kill('SIGTERM');
       expect(await exited).toBe(0);

@@ -467,6 +467,25 @@ describe('server and client drivers over UDP on loopback', () => {
     await s2.tun.last.waitFor(isTo('10.9.0.1'));
   });
 
+  it('restart (SIGUSR1) tells the server and reconnects on the same device; describe() reports the connection', async () => {
+    const s = await startServer();
+    const c = startClient(s.port);
+    await c.connections(1);
+    c.tun.last.inject(ipv4Packet('10.8.0.2', '10.8.0.1'));
+    await s.tun.last.waitFor(isTo('10.8.0.1'));
+    expect(c.client.describe()).toMatch(
+      /^connected to 127\.0\.0\.1:\d+ as 10\.8\.0\.2: \d+ bytes in, \d+ out, key id 0$/,
+    );
+    c.client.restart('SIGUSR1 received');
+    await until(
+      () => s.lines.some((l) => /session ended: EXIT_NOTICE/.test(l)),
+      3000,
+      'the server to hear it',
+    );
+    await c.connections(2, 10_000);
+    expect(c.tun.devices).toHaveLength(1);
+  });
+
   it('client-to-client forwards between clients inside the server', async () => {
     const s = await startServer({ text: 'client-to-client\n' });
     const a = startClient(s.port, { name: 'alice' });

@@ -8,7 +8,8 @@
  * restarting (exit notices and a RESTART alert), so clients reconnect at once
  * — to this server when it comes back, or to their next `remote`. The client
  * sends an exit notice, removes the addresses and routes it added, runs its
- * `down` script and exits 0.
+ * `down` script and exits 0. SIGUSR1/SIGHUP make a client reconnect (a server
+ * ignores them), SIGUSR2 logs the connections, as in OpenVPN.
  *
  * Exit codes: 0 after a signal; 1 when the tunnel fails at run time
  * (AUTH_FAILED, a socket or TUN device that cannot be opened, a pushed option
@@ -88,10 +89,24 @@ export function tunnelCommand(io: CommandIO, mode: 'server' | 'client'): Command
 async function runServer(config: ServerConfig, log: Logger): Promise<void> {
   const running = await startServer(config, log);
   dropPrivileges(config, log);
+  const removeExtra = onOtherSignals((signal) => {
+    if (signal === 'SIGUSR2') {
+      const peers = running.server.peers();
+      log.info(`SIGUSR2: ${peers.length} client(s)`);
+      for (const p of peers)
+        log.info(
+          `  ${p.name} ${p.endpoint} ${p.ipv4}${p.ipv6 ? ` ${p.ipv6}` : ''} peer id ${p.peerId}: ` +
+            `${p.stats.bytesReceived} bytes in, ${p.stats.bytesSent} out`,
+        );
+    } else {
+      log.info(`${signal} ignored: re-reading the configuration needs a restart of the process`);
+    }
+  });
   try {
     const signal = await Promise.race([nextSignal(), running.failed]);
     log.info(`${signal} received, telling clients and shutting down`);
   } finally {
+    removeExtra();
     await running.stop('restart');
     log.info('server stopped');
   }
@@ -104,11 +119,16 @@ async function runClient(config: ClientConfig, log: Logger, io: CommandIO): Prom
     client.stop();
   };
   const remove = onSignals(stop);
+  const removeExtra = onOtherSignals((signal) => {
+    if (signal === 'SIGUSR2') log.info(`SIGUSR2: ${client.describe()}`);
+    else client.restart(`${signal} received`);
+  });
   try {
     await client.run();
     log.info('client stopped');
   } finally {
     remove();
+    removeExtra();
     dispose();
   }
 }
@@ -119,6 +139,20 @@ function onSignals(handler: (signal: NodeJS.Signals) => void): () => void {
   for (const s of SIGNALS) process.on(s, handler);
   return () => {
     for (const s of SIGNALS) process.off(s, handler);
+  };
+}
+
+/**
+ * OpenVPN's other signals: SIGUSR1 and SIGHUP reconnect a client (pqvpn does
+ * not re-read its configuration on SIGHUP) and are ignored by a server rather
+ * than ending it; SIGUSR2 logs the connection state.
+ */
+const OTHER_SIGNALS: readonly NodeJS.Signals[] = ['SIGUSR1', 'SIGHUP', 'SIGUSR2'];
+
+function onOtherSignals(handler: (signal: NodeJS.Signals) => void): () => void {
+  for (const s of OTHER_SIGNALS) process.on(s, handler);
+  return () => {
+    for (const s of OTHER_SIGNALS) process.off(s, handler);
   };
 }
 
