@@ -1,38 +1,52 @@
 /**
  * Loaded into a pqvpn process with `node --import=<this file>` when the
- * benchmark profiles the packet path. It profiles only a window chosen by the
- * benchmark, not start-up or the handshake:
+ * benchmark profiles it. It profiles windows chosen by the benchmark:
  *
- *   first SIGUSR2  → start the V8 CPU profiler (100 µs sampling);
- *   second SIGUSR2 → stop it and write the profile (a `.cpuprofile`, the same
- *                    format as `node --cpu-prof`) to $PQVPN_BENCH_PROFILE_OUT.
+ *   with $PQVPN_BENCH_PROFILE_STARTUP_OUT set, profiling starts as this file
+ *   loads, and the first SIGUSR2 writes that profile (start-up and connect);
+ *   then one SIGUSR2 starts the V8 CPU profiler (100 µs sampling) and the next
+ *   stops it and writes the profile to $PQVPN_BENCH_PROFILE_OUT (the packet
+ *   path during a transfer).
  *
- * Unlike `--cpu-prof`, this does not depend on how the process exits. It
- * changes nothing else in the process (no other signal is handled; an
- * existing SIGUSR2 handler of pqvpn's would still run).
+ * Profiles are `.cpuprofile` files, the format of `node --cpu-prof`. Unlike
+ * `--cpu-prof`, this does not depend on how the process exits. It changes
+ * nothing else in the process (no other signal is handled; an existing
+ * SIGUSR2 handler of pqvpn's would still run).
  * @module
  */
 
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 
-const out = process.env.PQVPN_BENCH_PROFILE_OUT;
-if (out) {
+const windowOut = process.env.PQVPN_BENCH_PROFILE_OUT;
+const startupOut = process.env.PQVPN_BENCH_PROFILE_STARTUP_OUT;
+
+if (windowOut || startupOut) {
   const session = new Session();
   session.connect();
-  let state: 'idle' | 'profiling' | 'done' = 'idle';
+  type State = 'startup' | 'idle' | 'window' | 'stopping' | 'done';
+  let state: State = 'idle';
+  const start = () =>
+    session.post('Profiler.enable', () =>
+      session.post('Profiler.setSamplingInterval', { interval: 100 }, () => session.post('Profiler.start')),
+    );
+  const stop = (file: string, next: State) => {
+    state = 'stopping';
+    session.post('Profiler.stop', (error, result) => {
+      if (!error) writeFileSync(file, JSON.stringify(result.profile));
+      state = next;
+      if (next === 'done') session.disconnect();
+    });
+  };
+  if (startupOut) {
+    state = 'startup';
+    start();
+  }
   process.on('SIGUSR2', () => {
-    if (state === 'idle') {
-      state = 'profiling';
-      session.post('Profiler.enable', () =>
-        session.post('Profiler.setSamplingInterval', { interval: 100 }, () => session.post('Profiler.start')),
-      );
-    } else if (state === 'profiling') {
-      state = 'done';
-      session.post('Profiler.stop', (error, result) => {
-        if (!error) writeFileSync(out, JSON.stringify(result.profile));
-        session.disconnect();
-      });
-    }
+    if (state === 'startup' && startupOut) stop(startupOut, windowOut ? 'idle' : 'done');
+    else if (state === 'idle' && windowOut) {
+      state = 'window';
+      start();
+    } else if (state === 'window' && windowOut) stop(windowOut, 'done');
   });
 }

@@ -152,18 +152,25 @@ async function main(): Promise<number> {
   }
 
   const profiles: string[] = [];
+  const connectProfiles: string[] = [];
   const pq = tunnels.find((t) => t.profilable && !givenUp.has(t.label));
   if (options.profile && pq) {
     say(`profiling ${pq.label}'s packet path during a ${options.seconds} s iperf3 run…`);
     const s = await measureOnce(rig, pq, setup, 0, true);
     if (s.error) problems.push(`profile run: ${s.error}`);
     for (const file of s.profiles ?? []) {
+      const summary = summarizeCpuProfile(readFileSync(file, 'utf8'), root);
+      if (file.includes('-client-connect.')) {
+        const title = `${pq.label} client, from loading its first module to the first ping reply (connect ${s.connectMs?.toFixed(0) ?? '?'} ms)`;
+        connectProfiles.push(formatProfile(title, summary, { activities: false }));
+        continue;
+      }
       const role = file.includes('-server.') ? 'server' : 'client';
-      const cpu = role === 'server' ? s.serverCpuPercent : s.clientCpuPercent;
+      const cpuPercent = role === 'server' ? s.serverCpuPercent : s.clientCpuPercent;
       const title = `${pq.label} ${role} at ${s.throughputMbps?.toFixed(0) ?? '?'} Mbit/s`;
-      profiles.push(formatProfile(title, summarizeCpuProfile(readFileSync(file, 'utf8'), root), cpu));
+      profiles.push(formatProfile(title, summary, cpuPercent === undefined ? {} : { cpuPercent }));
     }
-    if (!s.error && (s.profiles ?? []).length < 2)
+    if (!s.error && (s.profiles ?? []).length < 3)
       problems.push('profile run: a pqvpn process wrote no profile');
   }
 
@@ -174,7 +181,7 @@ async function main(): Promise<number> {
 
   const table = formatTable(buildRows(samples));
   say(`\n${table}\n`);
-  for (const p of profiles) say(`${p}\n`);
+  for (const p of [...profiles, ...connectProfiles]) say(`${p}\n`);
   if (problems.length > 0) say(`Problems:\n${problems.map((p) => `- ${p}`).join('\n')}\n`);
 
   if (options.write) {
@@ -182,7 +189,7 @@ async function main(): Promise<number> {
     const existing = readOr(file, '# Benchmarks\n');
     writeFileSync(
       file,
-      replaceGenerated(existing, generatedSection(options, table, profiles, problems, root)),
+      replaceGenerated(existing, generatedSection(options, table, profiles, connectProfiles, problems, root)),
     );
     say(`wrote ${file}`);
   }
@@ -201,6 +208,7 @@ function generatedSection(
   o: Options,
   table: string,
   profiles: readonly string[],
+  connectProfiles: readonly string[],
   problems: readonly string[],
   root: string,
 ): string {
@@ -235,6 +243,13 @@ function generatedSection(
           '### Where pqvpn spends its CPU during the transfer (V8 self time)',
           '',
           ...profiles.flatMap((p) => [p, '']),
+        ]
+      : []),
+    ...(connectProfiles.length > 0
+      ? [
+          "### Where the client's start-up and connect go (V8 self time)",
+          '',
+          ...connectProfiles.flatMap((p) => [p, '']),
         ]
       : []),
     ...(problems.length > 0

@@ -114,7 +114,12 @@ export async function measureOnce(
     const client = launch(
       pair.client,
       'client',
-      tunnel.client(setup, profile ? { profileFile: profileFile('client') } : {}),
+      tunnel.client(
+        setup,
+        profile
+          ? { profileFile: profileFile('client'), startupProfileFile: profileFile('client-connect') }
+          : {},
+      ),
     );
     const clientDied = client.exited.then(() => {
       throw new BenchError('CLIENT_EXITED', `${tunnel.label} client exited before the tunnel came up`);
@@ -122,6 +127,7 @@ export async function measureOnce(
     const t1 = await Promise.race([probe.up, clientDied]);
     await probe.stop();
     sample.connectMs = t1 - t0;
+    if (profile) signal([client], 'SIGUSR2'); // ends the client's start-up and connect profile
     const phases = tunnel.connectPhases?.(await readFile(client.logFile, 'utf8').catch(() => ''), startedAt);
     if (phases) {
       sample.startupMs = phases.startupMs;
@@ -173,7 +179,7 @@ export async function measureOnce(
       throw new BenchError('IPERF_SERVER_DIED', 'the iperf3 server exited');
     }
     if (profile) {
-      const files = [profileFile('server'), profileFile('client')];
+      const files = [profileFile('server'), profileFile('client'), profileFile('client-connect')];
       await waitFor(() => files.every(existsSync), {
         timeoutMs: 15_000,
         intervalMs: 100,

@@ -144,10 +144,14 @@ export function pqvpnLaunch(
   options?: LaunchOptions,
 ): Launch {
   const config = join(dir, role === 'server' ? FILES.serverConfig : FILES.clientConfig);
-  if (!options?.profileFile) return { argv: [...pqvpnCli(root), role, '--config', config] };
+  if (!options?.profileFile && !options?.startupProfileFile)
+    return { argv: [...pqvpnCli(root), role, '--config', config] };
   return {
     argv: [...pqvpnCli(root, [`--import=${PRELOAD}`]), role, '--config', config],
-    env: { PQVPN_BENCH_PROFILE_OUT: options.profileFile },
+    env: {
+      ...(options.profileFile ? { PQVPN_BENCH_PROFILE_OUT: options.profileFile } : {}),
+      ...(options.startupProfileFile ? { PQVPN_BENCH_PROFILE_STARTUP_OUT: options.startupProfileFile } : {}),
+    },
   };
 }
 

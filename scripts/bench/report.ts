@@ -153,18 +153,21 @@ export function formatTable(rows: readonly Row[]): string {
 export function formatProfile(
   title: string,
   p: ProfileSummary,
-  cpuPercent?: number,
-  top = 15,
-  topFiles = 8,
+  options: { cpuPercent?: number; activities?: boolean; top?: number; topFiles?: number } = {},
 ): string {
+  const { cpuPercent, activities = true, top = 15, topFiles = 8 } = options;
   const cpu = cpuPercent === undefined ? '' : `; the kernel charged it ${cpuPercent.toFixed(0)} % of a core`;
   const out = [
     `**${title}** — not idle ${pct(p.busyMs / (p.totalMs || 1))} of the ${(p.totalMs / 1000).toFixed(1)} s profiled${cpu}`,
     '',
-    '| self ms | share of busy | activity |',
-    '|--:|--:|---|',
-    ...p.activities.map((e) => `| ${e.selfMs.toFixed(0)} | ${pct(e.share)} | ${e.name} |`),
-    '',
+    ...(activities
+      ? [
+          '| self ms | share of busy | activity |',
+          '|--:|--:|---|',
+          ...p.activities.map((e) => `| ${e.selfMs.toFixed(0)} | ${pct(e.share)} | ${e.name} |`),
+          '',
+        ]
+      : []),
     '| self ms | share of busy | function |',
     '|--:|--:|---|',
     ...p.functions.slice(0, top).map((e) => `| ${e.selfMs.toFixed(0)} | ${pct(e.share)} | \`${e.name}\` |`),

@@ -18,6 +18,8 @@ export interface LaunchOptions {
    * at the first SIGUSR2 and writes it to this file at the second (Node programs only).
    */
   readonly profileFile?: string;
+  /** When set, the process profiles itself from start-up until the first SIGUSR2 and writes this file. */
+  readonly startupProfileFile?: string;
 }
 
 /** A command line and extra environment variables. */
