@@ -492,7 +492,7 @@ export class TunnelClient {
       `connected to server${who} at ${conn.server.key}: peer id ${e.peerId}, address ${plan.ifconfig.local}/${plan.ifconfig.prefixLength}` +
         `${plan.ifconfigIpv6 ? ` and ${plan.ifconfigIpv6.local}/${plan.ifconfigIpv6.prefixLength}` : ''} on ${this.#host.tun?.name}`,
     );
-    this.#log.info(`negotiated suite: ${suiteOf(e, this.#o.config.kemSuites)}, data channel AES-256-GCM`);
+    this.#log.info(`negotiated suite: ${suiteOf(e)}, data channel AES-256-GCM`);
     this.#log.info('Initialization Sequence Completed');
     this.#o.onConnected?.({ plan, server: conn.server });
   }

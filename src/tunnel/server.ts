@@ -425,7 +425,7 @@ export class TunnelServer {
     this.#log.info(
       `${peer.label}: connected from ${peer.endpoint.key}, peer id ${peer.peerId}, ` +
         `assigned ${peer.lease.ipv4}${peer.lease.ipv6 ? ` and ${peer.lease.ipv6}` : ''}, key id ${e.keyId}, ` +
-        `suite ${suiteOf(e, this.#o.config.kemSuites)}`,
+        `suite ${suiteOf(e)}`,
     );
   }
 

@@ -1,12 +1,10 @@
 /**
- * The negotiated key-exchange suite for log lines. The handshake's
- * `established` event does not carry it yet; when a control plane adds a
- * `suite` field it is used, otherwise the log says honestly what was offered.
+ * The negotiated suites for log lines: the KEM suite of the handshake's
+ * `established` event and, when the peer presented a certificate, its
+ * signature scheme.
  * @module
  */
 
-export function suiteOf(e: object, offered: readonly string[]): string {
-  const suite = (e as { suite?: unknown }).suite;
-  if (typeof suite === 'string') return suite;
-  return `one of ${offered.join(', ')} (the handshake does not report which yet)`;
+export function suiteOf(e: { readonly suite: string; readonly peerScheme?: string }): string {
+  return e.peerScheme === undefined ? e.suite : `${e.suite}, peer certificate ${e.peerScheme}`;
 }

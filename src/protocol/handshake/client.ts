@@ -454,6 +454,8 @@ export class ClientSession extends RekeyingSession {
       peerId,
       pushOptions: options,
       peer: { commonName: this.serverKey!.commonName },
+      suite: this.suite!.name,
+      peerScheme: this.serverKey!.scheme.name,
     });
   }
 

@@ -188,6 +188,8 @@ export class ServerSession extends RekeyingSession {
         peerId: result.peerId,
         pushOptions: result.pushOptions,
         peer,
+        suite: this.suite!.name,
+        ...(this.clientKey ? { peerScheme: this.clientKey.scheme.name } : {}),
       });
     });
   }

@@ -49,6 +49,10 @@ export type SessionEvent =
       readonly peerId: number;
       readonly pushOptions: readonly string[];
       readonly peer: PeerIdentity;
+      /** The negotiated KEM suite's name (e.g. 'x-wing'), for logs and status. */
+      readonly suite: string;
+      /** The signature scheme of the peer's certificate, when it presented one (e.g. 'ml-dsa-65'). */
+      readonly peerScheme?: string;
     }
   /**
    * New data keys. `sending: true` — use them for sending at once (and for

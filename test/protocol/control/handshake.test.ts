@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PUSH, runPair, typesOf } from './harness.js';
-import { baseClientConfig, baseServerOptions } from './helpers.js';
+import { baseClientConfig, baseServerOptions, identity } from './helpers.js';
 
 describe('handshake over a clean network', () => {
   it('certificate mode: both sides establish with the same data keys and the client gets the pushed options', () => {
@@ -25,8 +25,33 @@ describe('handshake over a clean network', () => {
       peerId: 7,
       pushOptions: PUSH,
       peer: { commonName: 'vpn.example.org' },
+      suite: 'x-wing',
+      peerScheme: 'ml-dsa-65',
     });
-    expect(s[2]).toMatchObject({ type: 'established', peer: { commonName: 'alice' } });
+    expect(s[2]).toMatchObject({
+      type: 'established',
+      peer: { commonName: 'alice' },
+      suite: 'x-wing',
+      peerScheme: 'ml-dsa-65',
+    });
     expect(p.client.internalError).toBeUndefined();
+  });
+
+  it("the established events name the suite the server chose from the client's offer, and each peer's scheme", () => {
+    const p = runPair({
+      seed: 2,
+      client: baseClientConfig({
+        kemSuites: ['ml-kem-1024', 'x-wing'],
+        identity: identity('alice', 'clientAuth', 'ml-dsa-44'),
+      }),
+      server: baseServerOptions({ kemSuites: ['x-wing', 'ml-kem-1024'] }),
+    });
+    p.net.run({ until: 10_000 });
+    const established = [...p.eventsOf('client'), ...p.eventsOf('server')].filter(
+      (e) => e.type === 'established',
+    );
+    expect(established).toHaveLength(2);
+    expect(established[0]).toMatchObject({ suite: 'ml-kem-1024', peerScheme: 'ml-dsa-65' });
+    expect(established[1]).toMatchObject({ suite: 'ml-kem-1024', peerScheme: 'ml-dsa-44' });
   });
 });
