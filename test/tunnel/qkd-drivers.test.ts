@@ -122,7 +122,8 @@ async function tunnel(mode: QkdMode, kme: ReturnType<typeof fakeKmePair>, client
   running.push(c);
   let seq = 0;
   /** A packet client → server now (a fresh payload byte, so an old packet does not count). */
-  const carries = async (timeoutMs = 1500): Promise<boolean> => {
+  // Generous for a positive answer: on a loaded 2-core CI machine a packet through both drivers can take a second.
+  const carries = async (timeoutMs = 5000): Promise<boolean> => {
     const mark = ++seq & 255;
     try {
       cTun.last.inject(ipv4Packet('10.8.0.2', '10.8.0.1', Uint8Array.of(mark, 0xee)));
