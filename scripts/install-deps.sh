@@ -3,9 +3,10 @@
 #   openssl   - the PKI tests check that OpenSSL parses every certificate, CRL and key we write
 #   openvpn   - its sample configs are parsed by the config tests (and it is the benchmark peer later)
 #   iproute2  - `ip` for TUN devices and network namespaces in the end-to-end tests
-#   iputils-ping, iperf3 - end-to-end checks and the benchmark
+#   iputils-ping - end-to-end checks (the benchmark installs iperf3 itself)
+#   g++, make, python3 - node-gyp builds the TUN addon (native/tun) during `npm ci`
 set -euo pipefail
-packages=(openssl openvpn iproute2 iputils-ping)
+packages=(openssl openvpn iproute2 iputils-ping g++ make python3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
