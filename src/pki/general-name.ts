@@ -9,6 +9,7 @@
  */
 
 import { isIPv4, isIPv6 } from 'node:net';
+import { formatIpv6 } from '../util/ipv6-text.js';
 import { DerError, type DerNode, derImplicit, readIa5 } from './der.js';
 
 export type GeneralName =
@@ -142,28 +143,7 @@ export function parseIpAddress(text: string): Uint8Array {
 }
 
 export function formatIpAddress(bytes: Uint8Array): string {
-  if (bytes.length === 4) return [...bytes].join('.');
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push((bytes[i]! << 8) | bytes[i + 1]!);
-  // RFC 5952: compress the longest run (length ≥ 2) of zero groups, the first one on a tie.
-  let bestStart = -1;
-  let bestLength = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLength) {
-      bestStart = i;
-      bestLength = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
+  return bytes.length === 4 ? [...bytes].join('.') : formatIpv6(bytes);
 }
 
 function ascii(text: string): Uint8Array {

@@ -13,6 +13,7 @@
 
 import { isIPv4, isIPv6 } from 'node:net';
 import { PqvpnError } from '../errors.js';
+import { formatIpv6 } from '../util/ipv6-text.js';
 
 /** Dotted quad → unsigned 32-bit number. Throws on a non-address (trusted input only). */
 export function ipv4ToUint(address: string): number {
@@ -71,29 +72,7 @@ export function ipv6ToBytes(address: string): Uint8Array {
 
 /** 16 bytes → canonical (RFC 5952) IPv6 text. */
 export function bytesToIpv6(bytes: Uint8Array): string {
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0));
-  // Longest run of ≥ 2 zero groups becomes '::' (first one on ties).
-  let bestStart = -1;
-  let bestLength = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLength) {
-      bestStart = i;
-      bestLength = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  const left = hex.slice(0, bestStart).join(':');
-  const right = hex.slice(bestStart + bestLength).join(':');
-  return `${left}::${right}`;
+  return formatIpv6(bytes);
 }
 
 /** Canonical text of an IPv6 literal (so 'FD00:0:0::1' and 'fd00::1' compare equal). */
