@@ -127,7 +127,7 @@ export async function measureOnce(
     const t1 = await Promise.race([probe.up, clientDied]);
     await probe.stop();
     sample.connectMs = t1 - t0;
-    if (profile) signal([client], 'SIGUSR2'); // ends the client's start-up and connect profile
+    if (profile) signal([client], 'SIGURG'); // ends the client's start-up and connect profile
     const phases = tunnel.connectPhases?.(await readFile(client.logFile, 'utf8').catch(() => ''), startedAt);
     if (phases) {
       sample.startupMs = phases.startupMs;
@@ -144,7 +144,7 @@ export async function measureOnce(
     // Throughput, with CPU and drops around it.
     if (alive(iperfServer)) {
       const before = await counters(rig, server, client);
-      if (profile) signal([server, client], 'SIGUSR2');
+      if (profile) signal([server, client], 'SIGURG');
       const started = performance.now();
       const iperf = await run(
         inNetns(pair.client, [
@@ -162,7 +162,7 @@ export async function measureOnce(
         { timeoutMs: (rig.iperfSeconds + 20) * 1000, allowFailure: true },
       );
       const seconds = (performance.now() - started) / 1000;
-      if (profile) signal([server, client], 'SIGUSR2');
+      if (profile) signal([server, client], 'SIGURG');
       const after = await counters(rig, server, client);
       const result = parseIperfJson(iperf.stdout);
       sample.throughputMbps = result.receivedBitsPerSecond / 1e6;

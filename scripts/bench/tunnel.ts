@@ -15,10 +15,10 @@ export interface TunnelSetup {
 export interface LaunchOptions {
   /**
    * When set, the process is prepared for profiling: it starts a V8 CPU profile
-   * at the first SIGUSR2 and writes it to this file at the second (Node programs only).
+   * at the first SIGURG and writes it to this file at the second (Node programs only).
    */
   readonly profileFile?: string;
-  /** When set, the process profiles itself from start-up until the first SIGUSR2 and writes this file. */
+  /** When set, the process profiles itself from start-up until the first SIGURG and writes this file. */
   readonly startupProfileFile?: string;
 }
 
