@@ -102,15 +102,19 @@ export interface QkdConfig {
   readonly mode: 'required' | 'optional';
 }
 
-export type RedirectFlag =
-  | 'local'
-  | 'autolocal'
-  | 'def1'
-  | 'bypass-dhcp'
-  | 'bypass-dns'
-  | 'block-local'
-  | 'ipv6'
-  | '!ipv4';
+/** The flags of `redirect-gateway` (and `redirect-private`), in OpenVPN's spelling. */
+export const REDIRECT_FLAGS = [
+  'local',
+  'autolocal',
+  'def1',
+  'bypass-dhcp',
+  'bypass-dns',
+  'block-local',
+  'ipv6',
+  '!ipv4',
+] as const;
+
+export type RedirectFlag = (typeof REDIRECT_FLAGS)[number];
 
 export interface DhcpOption {
   readonly type: string;

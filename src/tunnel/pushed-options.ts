@@ -20,7 +20,13 @@
  */
 
 import { parseRoute, parseRouteIpv6 } from '../config/directives/helpers.js';
-import type { DhcpOption, RedirectFlag, Route, RouteIpv6 } from '../config/model.js';
+import {
+  type DhcpOption,
+  REDIRECT_FLAGS,
+  type RedirectFlag,
+  type Route,
+  type RouteIpv6,
+} from '../config/model.js';
 import { splitLine } from '../config/tokenizer.js';
 import {
   isIPv4,
@@ -96,17 +102,6 @@ interface OptionSpec {
   readonly route?: boolean;
   readonly apply: (args: readonly string[], d: Draft) => void;
 }
-
-const REDIRECT_FLAGS: readonly RedirectFlag[] = [
-  'local',
-  'autolocal',
-  'def1',
-  'bypass-dhcp',
-  'bypass-dns',
-  'block-local',
-  'ipv6',
-  '!ipv4',
-];
 
 const DHCP_TYPES = new Set([
   'DNS',

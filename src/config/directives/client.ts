@@ -7,7 +7,7 @@
 
 import { isIPv6 } from 'node:net';
 import { CLIENT, type DirectiveSpec, supported } from '../directive.js';
-import type { RedirectFlag } from '../model.js';
+import { REDIRECT_FLAGS, type RedirectFlag } from '../model.js';
 import {
   isHostName,
   isIPv4,
@@ -21,17 +21,6 @@ import {
 } from '../values.js';
 import { flag } from './helpers.js';
 import { parseProto } from './network.js';
-
-const REDIRECT_FLAGS: readonly RedirectFlag[] = [
-  'local',
-  'autolocal',
-  'def1',
-  'bypass-dhcp',
-  'bypass-dns',
-  'block-local',
-  'ipv6',
-  '!ipv4',
-];
 
 const SERVER_PUSHES = 'a server pushes it to clients: push "…"';
 
