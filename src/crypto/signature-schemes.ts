@@ -14,12 +14,18 @@
  *
  * Third-party plugins (docs/PLUGINS.md) are added with `registerSignatureScheme`
  * and must not reuse a built-in name, OID or code point.
+ *
+ * Start-up cost: ML-DSA (the default) is imported with this module, but Falcon
+ * (about 70 ms of import-time table building) and SLH-DSA are loaded on the
+ * first `keygen`/`sign`/`verify` of one of their schemes, synchronously, with
+ * `require` of the ES module (Node ≥ 20.19, the `engines` floor). Their sizes are
+ * the FIPS 205 / Falcon constants written here, checked against noble's on load,
+ * so finding a scheme and reading its sizes never loads it.
  * @module
  */
 
-import { falcon512 } from '@noble/post-quantum/falcon.js';
+import { createRequire } from 'node:module';
 import { ml_dsa44, ml_dsa65, ml_dsa87 } from '@noble/post-quantum/ml-dsa.js';
-import * as slh from '@noble/post-quantum/slh-dsa.js';
 import { PqvpnError } from '../errors.js';
 import type { SignatureKeyPair, SignatureScheme } from './signature-scheme.js';
 
@@ -31,16 +37,26 @@ interface NobleSigner {
   verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean;
 }
 
+interface Sizes {
+  readonly seed: number;
+  readonly publicKey: number;
+  /** Largest signature. */
+  readonly signature: number;
+}
+
+/**
+ * A scheme over a noble signer that `load` returns (the first call may import
+ * its module; later calls must be cheap). `sizes` are what the scheme
+ * advertises before anything is loaded.
+ */
 function fromNoble(
   name: string,
   oid: string,
   codePoint: number,
-  signer: NobleSigner,
-  maxSignature?: number,
+  sizes: Sizes,
+  load: () => NobleSigner,
 ): SignatureScheme {
-  const seedBytes = signer.lengths.seed!;
-  const publicKeyBytes = signer.lengths.publicKey!;
-  const signatureBytes = maxSignature ?? signer.lengths.signature!;
+  const { seed: seedBytes, publicKey: publicKeyBytes, signature: signatureBytes } = sizes;
   return Object.freeze({
     name,
     oid,
@@ -51,15 +67,16 @@ function fromNoble(
     keygen(seed: Uint8Array): SignatureKeyPair {
       if (seed.length !== seedBytes)
         throw new PqvpnError('BAD_SEED', `${name} needs a ${seedBytes}-byte seed`);
-      const { publicKey, secretKey } = signer.keygen(seed);
+      const { publicKey, secretKey } = load().keygen(seed);
       return { publicKey, secretKey };
     },
     sign(secretKey: Uint8Array, message: Uint8Array): Uint8Array {
-      return signer.sign(message, secretKey);
+      return load().sign(message, secretKey);
     },
     verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
       // noble throws on wrong lengths; untrusted input must yield false instead.
       if (publicKey.length !== publicKeyBytes || signature.length > signatureBytes) return false;
+      const signer = load();
       try {
         return signer.verify(signature, message, publicKey);
       } catch {
@@ -69,28 +86,104 @@ function fromNoble(
   });
 }
 
+/** An already imported signer: its sizes are noble's. */
+function eager(name: string, oid: string, codePoint: number, signer: NobleSigner): SignatureScheme {
+  const sizes = {
+    seed: signer.lengths.seed!,
+    publicKey: signer.lengths.publicKey!,
+    signature: signer.lengths.signature!,
+  };
+  return fromNoble(name, oid, codePoint, sizes, () => signer);
+}
+
+const requireModule = createRequire(import.meta.url);
+
+type SlhModule = typeof import('@noble/post-quantum/slh-dsa.js');
+type FalconModule = typeof import('@noble/post-quantum/falcon.js');
+
+/**
+ * A signer from a module loaded on first use. The written sizes must be
+ * noble's: a difference is a programming error (a noble upgrade changed a
+ * parameter set), reported loudly rather than producing wrong-length checks.
+ */
+function lazy<M>(
+  name: string,
+  oid: string,
+  codePoint: number,
+  sizes: Sizes,
+  specifier: string,
+  pick: (module: M) => NobleSigner,
+): SignatureScheme {
+  let signer: NobleSigner | undefined;
+  return fromNoble(name, oid, codePoint, sizes, () => {
+    if (signer) return signer;
+    const loaded = pick(requireModule(specifier) as M);
+    const { seed, publicKey, signature } = loaded.lengths;
+    if (
+      seed !== sizes.seed ||
+      publicKey !== sizes.publicKey ||
+      (signature ?? sizes.signature) !== sizes.signature
+    )
+      throw new PqvpnError(
+        'SCHEME_SIZE_MISMATCH',
+        `${name}: @noble/post-quantum's sizes differ from pqvpn's`,
+      );
+    signer = loaded;
+    return signer;
+  });
+}
+
 const NIST_SIG = '2.16.840.1.101.3.4.3';
 
 /** Falcon-512 detached signatures are variable length; 752 bytes is the bound for the padded form. */
 const FALCON512_MAX_SIGNATURE = 752;
 
+/** FIPS 205 table 2: seed (3n), public key (2n) and signature bytes per parameter set. */
+const SLH_SIZES = {
+  '128s': { seed: 48, publicKey: 32, signature: 7856 },
+  '128f': { seed: 48, publicKey: 32, signature: 17088 },
+  '192s': { seed: 72, publicKey: 48, signature: 16224 },
+  '192f': { seed: 72, publicKey: 48, signature: 35664 },
+  '256s': { seed: 96, publicKey: 64, signature: 29792 },
+  '256f': { seed: 96, publicKey: 64, signature: 49856 },
+} as const satisfies Record<string, Sizes>;
+
+function slhDsa(hash: 'sha2' | 'shake', set: keyof typeof SLH_SIZES, oidArc: number, codePoint: number) {
+  const key = `slh_dsa_${hash}_${set}` as const;
+  return lazy<SlhModule>(
+    `slh-dsa-${hash}-${set}`,
+    `${NIST_SIG}.${oidArc}`,
+    codePoint,
+    SLH_SIZES[set],
+    '@noble/post-quantum/slh-dsa.js',
+    (m) => m[key],
+  );
+}
+
 const builtins: readonly SignatureScheme[] = [
-  fromNoble('ml-dsa-44', `${NIST_SIG}.17`, 0x0904, ml_dsa44),
-  fromNoble('ml-dsa-65', `${NIST_SIG}.18`, 0x0905, ml_dsa65),
-  fromNoble('ml-dsa-87', `${NIST_SIG}.19`, 0x0906, ml_dsa87),
-  fromNoble('slh-dsa-sha2-128s', `${NIST_SIG}.20`, 0x0911, slh.slh_dsa_sha2_128s),
-  fromNoble('slh-dsa-sha2-128f', `${NIST_SIG}.21`, 0x0912, slh.slh_dsa_sha2_128f),
-  fromNoble('slh-dsa-sha2-192s', `${NIST_SIG}.22`, 0x0913, slh.slh_dsa_sha2_192s),
-  fromNoble('slh-dsa-sha2-192f', `${NIST_SIG}.23`, 0x0914, slh.slh_dsa_sha2_192f),
-  fromNoble('slh-dsa-sha2-256s', `${NIST_SIG}.24`, 0x0915, slh.slh_dsa_sha2_256s),
-  fromNoble('slh-dsa-sha2-256f', `${NIST_SIG}.25`, 0x0916, slh.slh_dsa_sha2_256f),
-  fromNoble('slh-dsa-shake-128s', `${NIST_SIG}.26`, 0x0917, slh.slh_dsa_shake_128s),
-  fromNoble('slh-dsa-shake-128f', `${NIST_SIG}.27`, 0x0918, slh.slh_dsa_shake_128f),
-  fromNoble('slh-dsa-shake-192s', `${NIST_SIG}.28`, 0x0919, slh.slh_dsa_shake_192s),
-  fromNoble('slh-dsa-shake-192f', `${NIST_SIG}.29`, 0x091a, slh.slh_dsa_shake_192f),
-  fromNoble('slh-dsa-shake-256s', `${NIST_SIG}.30`, 0x091b, slh.slh_dsa_shake_256s),
-  fromNoble('slh-dsa-shake-256f', `${NIST_SIG}.31`, 0x091c, slh.slh_dsa_shake_256f),
-  fromNoble('falcon-512', '1.3.9999.3.11', 0xfe01, falcon512, FALCON512_MAX_SIGNATURE),
+  eager('ml-dsa-44', `${NIST_SIG}.17`, 0x0904, ml_dsa44),
+  eager('ml-dsa-65', `${NIST_SIG}.18`, 0x0905, ml_dsa65),
+  eager('ml-dsa-87', `${NIST_SIG}.19`, 0x0906, ml_dsa87),
+  slhDsa('sha2', '128s', 20, 0x0911),
+  slhDsa('sha2', '128f', 21, 0x0912),
+  slhDsa('sha2', '192s', 22, 0x0913),
+  slhDsa('sha2', '192f', 23, 0x0914),
+  slhDsa('sha2', '256s', 24, 0x0915),
+  slhDsa('sha2', '256f', 25, 0x0916),
+  slhDsa('shake', '128s', 26, 0x0917),
+  slhDsa('shake', '128f', 27, 0x0918),
+  slhDsa('shake', '192s', 28, 0x0919),
+  slhDsa('shake', '192f', 29, 0x091a),
+  slhDsa('shake', '256s', 30, 0x091b),
+  slhDsa('shake', '256f', 31, 0x091c),
+  lazy<FalconModule>(
+    'falcon-512',
+    '1.3.9999.3.11',
+    0xfe01,
+    { seed: 48, publicKey: 897, signature: FALCON512_MAX_SIGNATURE },
+    '@noble/post-quantum/falcon.js',
+    (m) => m.falcon512,
+  ),
 ];
 
 export const DEFAULT_SIGNATURE_SCHEME = 'ml-dsa-65';
