@@ -6,22 +6,45 @@
  * handler reach `run` and become one clear line on stderr and an exit code from
  * `exitCodeFor` (0 ok, 1 runtime failure, 2 usage or configuration error). A stack
  * trace is printed only with `--verb 5` or more.
+ *
+ * Start-up time counts (it is part of a client's connect time), so nothing
+ * heavy is imported at the top: yargs and the command modules load when the
+ * parser is built, and `pqvpn server|client --config FILE …`, the daemon's own
+ * command line, goes to its handler without yargs (tunnel-invocation.ts).
  * @module
  */
 
-import yargs, { type Argv } from 'yargs';
+import type { Argv } from 'yargs';
 import { ConfigErrors, exitCodeFor, PqvpnError, UsageError } from '../errors.js';
-import { clientCommand } from './commands/client.js';
-import { configCommand } from './commands/config.js';
-import { genkeyCommand } from './commands/genkey.js';
-import { kmeSimCommand } from './commands/kme-sim.js';
-import { passwdCommand } from './commands/passwd.js';
-import { pkiCommand } from './commands/pki.js';
-import { serverCommand } from './commands/server.js';
 import type { CommandIO } from './io.js';
 import { processIO } from './io.js';
+import { tunnelInvocation } from './tunnel-invocation.js';
 
-export function buildParser(argv: readonly string[], io: CommandIO): Argv {
+/**
+ * The full parser. yargs and the command modules are imported here, on demand,
+ * not at the top: `pqvpn server|client --config FILE …` (tunnel-invocation.ts)
+ * starts without them.
+ */
+export async function buildParser(argv: readonly string[], io: CommandIO): Promise<Argv> {
+  const [
+    { default: yargs },
+    { serverCommand },
+    { clientCommand },
+    { configCommand },
+    { pkiCommand },
+    { passwdCommand },
+    { genkeyCommand },
+    { kmeSimCommand },
+  ] = await Promise.all([
+    import('yargs'),
+    import('./commands/server.js'),
+    import('./commands/client.js'),
+    import('./commands/config.js'),
+    import('./commands/pki.js'),
+    import('./commands/passwd.js'),
+    import('./commands/genkey.js'),
+    import('./commands/kme-sim.js'),
+  ]);
   return yargs([...argv])
     .scriptName('pqvpn')
     .usage('$0 <command> [options]\n\nA post-quantum, OpenVPN-style VPN.')
@@ -53,10 +76,19 @@ export function buildParser(argv: readonly string[], io: CommandIO): Argv {
 /** Runs the CLI and returns the exit code (the caller decides whether to exit). */
 export async function run(argv: readonly string[], io: CommandIO = processIO()): Promise<number> {
   try {
+    const tunnel = tunnelInvocation(argv);
+    if (tunnel) {
+      // The daemon's own command line: straight to the handler yargs would have called, with the same
+      // arguments (tunnel-invocation.ts says why and when).
+      const { tunnelCommand } = await import('./commands/tunnel-command.js');
+      const { config, directives, mode } = tunnel;
+      await tunnelCommand(io, mode).handler({ _: [mode], $0: 'pqvpn', config, directives: [...directives] });
+      return io.exitCode ?? 0;
+    }
     // With a parse callback yargs hands us what it would print (help, version) instead of writing to the
     // console itself, so every byte goes through `io` and tests can read it.
     let output = '';
-    await buildParser(argv, io).parseAsync(argv as string[], {}, (_error, _args, text) => {
+    await (await buildParser(argv, io)).parseAsync(argv as string[], {}, (_error, _args, text) => {
       output = text;
     });
     if (output) io.stdout(output);

@@ -11,9 +11,6 @@
  */
 
 import type { Argv, CommandModule } from 'yargs';
-import { InvalidConfigError } from '../../config/build.js';
-import { formatEffectiveConfig, formatWarning } from '../../config/format.js';
-import { loadConfigFile } from '../../config/load.js';
 import type { ConfigWarning } from '../../config/model.js';
 import { UsageError } from '../../errors.js';
 import type { CommandIO } from '../io.js';
@@ -24,7 +21,11 @@ interface CheckArgs {
   quiet?: boolean;
 }
 
-function printWarnings(io: CommandIO, warnings: readonly ConfigWarning[]): void {
+function printWarnings(
+  io: CommandIO,
+  warnings: readonly ConfigWarning[],
+  formatWarning: (w: ConfigWarning) => string,
+): void {
   for (const w of warnings) io.stderr(`WARNING: ${formatWarning(w)}`);
 }
 
@@ -51,9 +52,16 @@ function checkCommand(io: CommandIO): CommandModule<object, CheckArgs> {
       if (typeof argv.file !== 'string')
         throw new UsageError('give the config file first, then any --directive overrides');
       const overrides = (argv.directives ?? []).map(String);
+      // Loaded here, not at the top, so that other commands, --help and --version start faster.
+      const [{ InvalidConfigError }, { formatEffectiveConfig, formatWarning }, { loadConfigFile }] =
+        await Promise.all([
+          import('../../config/build.js'),
+          import('../../config/format.js'),
+          import('../../config/load.js'),
+        ]);
       try {
         const { config, warnings } = await loadConfigFile(argv.file, overrides);
-        printWarnings(io, warnings);
+        printWarnings(io, warnings, formatWarning);
         if (!argv.quiet) {
           for (const line of formatEffectiveConfig(config).trimEnd().split('\n')) io.stdout(line);
           io.stderr(
@@ -61,7 +69,7 @@ function checkCommand(io: CommandIO): CommandModule<object, CheckArgs> {
           );
         }
       } catch (e) {
-        if (e instanceof InvalidConfigError) printWarnings(io, e.warnings);
+        if (e instanceof InvalidConfigError) printWarnings(io, e.warnings, formatWarning);
         throw e;
       }
     },

@@ -15,7 +15,6 @@
 
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
-import { initKmeSimDir, KME_SIM_FILES, loadKmeSimDir, startKmeSimulator } from '../../qkd/kme-sim.js';
 import type { CommandIO } from '../io.js';
 
 interface InitArgs {
@@ -78,6 +77,8 @@ export function kmeSimCommand(io: CommandIO, stopSignal: StopSignal = processSto
           'named SAEs, KMEs reachable as kme.example.net',
         ),
     handler: async (argv) => {
+      // Loaded here, not at the top: every other command, --help and --version start faster without it.
+      const { initKmeSimDir, KME_SIM_FILES } = await import('../../qkd/kme-sim.js');
       const { saeA, saeB } = await initKmeSimDir({
         dir: argv.dir,
         saeA: argv['sae-a'],
@@ -175,6 +176,7 @@ export function kmeSimCommand(io: CommandIO, stopSignal: StopSignal = processSto
           throw new UsageError(`--${name} must be a non-negative number`);
         }
       }
+      const { loadKmeSimDir, startKmeSimulator } = await import('../../qkd/kme-sim.js');
       const files = await loadKmeSimDir(argv.config);
       for (const [flag, want, have] of [
         ['sae-a', argv['sae-a'], files.saeA],

@@ -19,13 +19,9 @@
 
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
-import { InvalidConfigError } from '../../config/build.js';
-import { formatWarning } from '../../config/format.js';
-import { loadConfigFile } from '../../config/load.js';
 import type { ClientConfig, PqvpnConfig, ServerConfig } from '../../config/model.js';
 import { UsageError } from '../../errors.js';
 import { Logger } from '../../log.js';
-import { createClient, startServer } from '../../tunnel/setup.js';
 import type { CommandIO } from '../io.js';
 
 interface TunnelArgs {
@@ -60,6 +56,15 @@ export function tunnelCommand(io: CommandIO, mode: 'server' | 'client'): Command
       const args = argv as TunnelArgs;
       if (typeof args.config !== 'string') throw new UsageError(`pqvpn ${mode} needs --config FILE`);
       const overrides = (args.directives ?? []).map(String);
+      // The tunnel's modules are loaded here, not at the top, so that other commands, --help and
+      // --version do not pay for them; the tunnel starts loading while the config is read.
+      const setup = import('../../tunnel/setup.js');
+      setup.catch(() => {}); // awaited below; an early failure must not be an unhandled rejection
+      const [{ InvalidConfigError }, { formatWarning }, { loadConfigFile }] = await Promise.all([
+        import('../../config/build.js'),
+        import('../../config/format.js'),
+        import('../../config/load.js'),
+      ]);
       let config: PqvpnConfig;
       try {
         const loaded = await loadConfigFile(args.config, overrides);
@@ -77,8 +82,9 @@ export function tunnelCommand(io: CommandIO, mode: 'server' | 'client'): Command
       }
       const { log, close } = openLog(config, io);
       try {
-        if (config.mode === 'server') await runServer(config, log);
-        else await runClient(config, log, io);
+        const { startServer, createClient } = await setup;
+        if (config.mode === 'server') await runServer(config, log, startServer);
+        else await runClient(config, log, io, createClient);
       } finally {
         await close();
       }
@@ -86,7 +92,13 @@ export function tunnelCommand(io: CommandIO, mode: 'server' | 'client'): Command
   };
 }
 
-async function runServer(config: ServerConfig, log: Logger): Promise<void> {
+type Setup = typeof import('../../tunnel/setup.js');
+
+async function runServer(
+  config: ServerConfig,
+  log: Logger,
+  startServer: Setup['startServer'],
+): Promise<void> {
   const running = await startServer(config, log);
   dropPrivileges(config, log);
   const removeExtra = onOtherSignals((signal) => {
@@ -112,7 +124,12 @@ async function runServer(config: ServerConfig, log: Logger): Promise<void> {
   }
 }
 
-async function runClient(config: ClientConfig, log: Logger, io: CommandIO): Promise<void> {
+async function runClient(
+  config: ClientConfig,
+  log: Logger,
+  io: CommandIO,
+  createClient: Setup['createClient'],
+): Promise<void> {
   const { client, dispose } = await createClient(config, log, { promptHidden: io.promptHidden });
   const stop = (signal: NodeJS.Signals) => {
     log.info(`${signal} received, leaving`);
