@@ -63,6 +63,17 @@ export function execFileRunner(ipPath = 'ip'): CommandRunner {
 }
 
 /** How the host reaches an address before the tunnel is up (`ip route get`). */
+/**
+ * `txqueuelen N`: `ip link set dev DEV txqueuelen N` (what OpenVPN runs). The
+ * device goes away with the process, so there is nothing to undo.
+ */
+export function txqueuelenCommand(dev: string, packets: number): IpCommand {
+  return {
+    argv: ['link', 'set', 'dev', dev, 'txqueuelen', String(packets)],
+    what: `txqueuelen ${packets} on ${dev}`,
+  };
+}
+
 export interface PathToServer {
   readonly gateway?: string;
   readonly dev: string;

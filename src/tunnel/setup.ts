@@ -10,15 +10,21 @@
  * runs handshakes in the worker pool (src/runtime/handshake-pool.ts), so
  * public-key work never stalls the packet loop; each worker builds the same
  * verifier from the same plain-data spec (CRL file re-reads included).
+ *
+ * Process-level directives acted on here, for both modes: `writepid FILE`
+ * (written before anything opens, removed when the tunnel stops) and
+ * `txqueuelen N` (`ip link set … txqueuelen N` as soon as the device is open,
+ * by wrapping the TUN backend, so server and client share it).
  * @module
  */
 
+import { rmSync, writeFileSync } from 'node:fs';
 import { createAuthenticator } from '../auth/index.js';
 import type { ClientConfig, ServerConfig } from '../config/model.js';
 import { buildClientHandshakeConfig, buildServerHandshakeConfig } from '../identity/handshake-config.js';
 import { createPeerVerifier } from '../identity/peer-verifier.js';
 import type { Logger } from '../log.js';
-import { type CommandRunner, execFileRunner } from '../net/iproute2.js';
+import { type CommandRunner, execFileRunner, txqueuelenCommand } from '../net/iproute2.js';
 import { createQkdKeySource } from '../qkd/from-config.js';
 import { createWorkerPoolServerControlPlane } from '../runtime/handshake-pool.js';
 import {
@@ -66,6 +72,25 @@ export async function startServer(
   failed: Promise<never>;
   stop(reason: 'shutdown' | 'restart'): Promise<void>;
 }> {
+  const removePid = writePidFile(config.writepid, log);
+  try {
+    return await startServerWith(config, log, seams, removePid);
+  } catch (error) {
+    removePid();
+    throw error;
+  }
+}
+
+async function startServerWith(
+  config: ServerConfig,
+  log: Logger,
+  seams: SetupSeams,
+  removePid: () => void,
+): Promise<{
+  server: TunnelServer;
+  failed: Promise<never>;
+  stop(reason: 'shutdown' | 'restart'): Promise<void>;
+}> {
   const setup = await buildServerHandshakeConfig(config, { logger: log });
   for (const w of setup.warnings) log.warn(w);
   const authenticator = await createAuthenticator(config, { logger: log });
@@ -93,7 +118,12 @@ export async function startServer(
     config,
     log,
     onFatal: (error) => fail(error),
-    tun: seams.tun ?? createTunBackend(),
+    tun: withTxQueueLen(
+      seams.tun ?? createTunBackend(),
+      seams.ip ?? execFileRunner(),
+      config.txqueuelen,
+      log,
+    ),
     authenticate,
     ...(extraSecrets ? { extraSecrets } : {}),
     createControlPlane: async (sink) => {
@@ -130,8 +160,12 @@ export async function startServer(
     server,
     failed,
     stop: async (reason) => {
-      await server.stop(reason);
-      extraSecrets?.close();
+      try {
+        await server.stop(reason);
+      } finally {
+        extraSecrets?.close();
+        removePid();
+      }
     },
   };
 }
@@ -141,6 +175,21 @@ export async function createClient(
   log: Logger,
   seams: SetupSeams = {},
 ): Promise<{ client: TunnelClient; dispose(): void }> {
+  const removePid = writePidFile(config.writepid, log);
+  try {
+    return await createClientWith(config, log, seams, removePid);
+  } catch (error) {
+    removePid();
+    throw error;
+  }
+}
+
+async function createClientWith(
+  config: ClientConfig,
+  log: Logger,
+  seams: SetupSeams,
+  removePid: () => void,
+): Promise<{ client: TunnelClient; dispose(): void }> {
   const setup = await buildClientHandshakeConfig(config, {
     logger: log,
     ...(seams.promptHidden ? { promptHidden: seams.promptHidden } : {}),
@@ -148,11 +197,12 @@ export async function createClient(
   for (const w of setup.warnings) log.warn(w);
   const extraSecrets = await qkdSource(config, log, 1);
   const peerVerifier = createPeerVerifier(setup.verifier, { logger: log });
+  const ip = seams.ip ?? execFileRunner();
   const client = new TunnelClient({
     config,
     log,
-    tun: seams.tun ?? createTunBackend(),
-    ip: seams.ip ?? execFileRunner(),
+    tun: withTxQueueLen(seams.tun ?? createTunBackend(), ip, config.txqueuelen, log),
+    ip,
     ...(extraSecrets ? { extraSecrets } : {}),
     createControlPlane: (sink) =>
       createInProcessClientControlPlane(
@@ -171,6 +221,7 @@ export async function createClient(
     dispose: () => {
       setup.session.credentials?.password.fill(0);
       extraSecrets?.close();
+      removePid();
     },
   };
 }
@@ -179,4 +230,54 @@ export async function createClient(
 function splitAddress(address: string): [string, string] {
   const m = /^\[(.*)\]:(\d+)$/.exec(address) ?? /^(.*):(\d+)$/.exec(address);
   return m ? [m[1] ?? '', m[2] ?? '0'] : [address, '0'];
+}
+
+/**
+ * `writepid FILE`: writes this process's id (decimal, newline) before the
+ * tunnel starts, and returns the function that removes it again, once. The
+ * removal never throws: after `user`/`group` it may lack the permission, as
+ * OpenVPN's does, and a stale pid file must not turn a clean exit into a failure.
+ */
+export function writePidFile(path: string | undefined, log: Logger, pid = process.pid): () => void {
+  if (path === undefined) return () => {};
+  writeFileSync(path, `${pid}\n`, { mode: 0o644 });
+  log.verbose(`writepid: ${pid} written to ${path}`);
+  let removed = false;
+  return () => {
+    if (removed) return;
+    removed = true;
+    try {
+      rmSync(path, { force: true });
+    } catch (error) {
+      log.warn(`writepid: cannot remove ${path}: ${(error as Error).message}`);
+    }
+  };
+}
+
+/**
+ * `txqueuelen N`: a backend that sets the transmit queue length of each
+ * device it opens, with `ip link`, before the device is used. A failure
+ * closes the device and fails the open, since the user asked for the setting.
+ */
+export function withTxQueueLen(
+  backend: TunBackend,
+  ip: CommandRunner,
+  packets: number | undefined,
+  log: Logger,
+): TunBackend {
+  if (packets === undefined) return backend;
+  return {
+    open: async (options) => {
+      const device = await backend.open(options);
+      const command = txqueuelenCommand(device.name, packets);
+      try {
+        await ip.run(command.argv);
+      } catch (error) {
+        device.close();
+        throw error;
+      }
+      log.verbose(command.what);
+      return device;
+    },
+  };
 }
