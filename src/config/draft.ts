@@ -14,7 +14,6 @@ import type {
   DhcpOption,
   FileSource,
   KemSuiteName,
-  Management,
   Proto,
   PushedOption,
   RedirectFlag,
@@ -48,7 +47,6 @@ export interface Draft {
   nobind?: boolean;
   float?: boolean;
   tunMtu?: number;
-  mssfix?: { bytes: number; mode?: 'mtu' | 'fixed' };
   sndbuf?: number;
   rcvbuf?: number;
   txqueuelen?: number;
@@ -98,7 +96,6 @@ export interface Draft {
   handWindow?: number;
   tranWindow?: number;
   replayWindow?: number;
-  muteReplayWarnings?: boolean;
   explicitExitNotify?: number;
 
   user?: string;
@@ -113,7 +110,6 @@ export interface Draft {
   verb?: number;
   mute?: number;
   suppressTimestamps?: boolean;
-  management?: Management;
   scriptSecurity?: number;
   up?: ScriptCommand;
   down?: ScriptCommand;

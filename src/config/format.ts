@@ -60,7 +60,6 @@ function common(p: Printer, c: PqvpnConfig): void {
   if (c.bind.ipv6only) p.line('bind', ['ipv6only']);
   p.flag('float', c.float);
   p.line('tun-mtu', [c.tunMtu]);
-  p.line('mssfix', c.mssfix.mode ? [c.mssfix.bytes, c.mssfix.mode] : [c.mssfix.bytes]);
   if (c.sndbuf !== undefined) p.line('sndbuf', [c.sndbuf]);
   if (c.rcvbuf !== undefined) p.line('rcvbuf', [c.rcvbuf]);
   if (c.txqueuelen !== undefined) p.line('txqueuelen', [c.txqueuelen]);
@@ -130,7 +129,6 @@ function common(p: Printer, c: PqvpnConfig): void {
   p.line('hand-window', [c.handWindow]);
   p.line('tran-window', [c.tranWindow]);
   p.line('replay-window', [c.replayWindow]);
-  p.flag('mute-replay-warnings', c.muteReplayWarnings);
   p.line('explicit-exit-notify', [c.explicitExitNotify]);
 
   p.section('Process');
@@ -146,11 +144,6 @@ function common(p: Printer, c: PqvpnConfig): void {
   p.line('verb', [c.verb]);
   p.line('mute', [c.mute]);
   p.flag('suppress-timestamps', c.suppressTimestamps);
-  const m = c.management;
-  if (m) {
-    const pw = m.passwordFile === undefined ? [] : [m.passwordFile];
-    p.line('management', m.kind === 'tcp' ? [m.host, m.port, ...pw] : [m.path, 'unix', ...pw]);
-  }
   p.line('script-security', [c.scriptSecurity]);
   if (c.up) p.line('up', [c.up.line]);
   if (c.down) p.line('down', [c.down.line]);

@@ -79,10 +79,6 @@ export interface Remote {
   readonly proto: Proto;
 }
 
-export type Management =
-  | { readonly kind: 'tcp'; readonly host: string; readonly port: number; readonly passwordFile?: string }
-  | { readonly kind: 'unix'; readonly path: string; readonly passwordFile?: string };
-
 /** Key-exchange suites pqvpn offers (src/protocol/handshake/kem-suites.ts). */
 export const KEM_SUITE_NAMES = ['x-wing', 'ml-kem-1024'] as const;
 export type KemSuiteName = (typeof KEM_SUITE_NAMES)[number];
@@ -143,7 +139,6 @@ export interface CommonConfig {
   readonly bind: { readonly ipv6only: boolean };
   readonly float: boolean;
   readonly tunMtu: number;
-  readonly mssfix: { readonly bytes: number; readonly mode?: 'mtu' | 'fixed' };
   readonly sndbuf?: number;
   readonly rcvbuf?: number;
   readonly txqueuelen?: number;
@@ -182,7 +177,6 @@ export interface CommonConfig {
   readonly handWindow: number;
   readonly tranWindow: number;
   readonly replayWindow: number;
-  readonly muteReplayWarnings: boolean;
   readonly explicitExitNotify: number;
 
   readonly user?: string;
@@ -197,7 +191,6 @@ export interface CommonConfig {
   readonly verb: number;
   readonly mute: number;
   readonly suppressTimestamps: boolean;
-  readonly management?: Management;
   readonly scriptSecurity: number;
   readonly up?: ScriptCommand;
   readonly down?: ScriptCommand;

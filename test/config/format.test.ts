@@ -42,13 +42,10 @@ status /var/log/status.log 30
 log-append /var/log/pqvpn.log
 verb 4
 mute 20
-management /etc/pqvpn/mgmt.sock unix
 script-security 2
-up "up.sh --mode server"
 setenv SITE "Amsterdam 1"
 inactive 3600 100000
 replay-window 16384
-mssfix 1400 fixed
 tun-mtu 1420
 `;
 

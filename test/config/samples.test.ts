@@ -56,13 +56,14 @@ describe('fixtures in the shape of OpenVPN sample configs', () => {
     ]);
   });
 
-  it('client.conf parses, warning about tls-auth, key-direction, cipher, comp-lzo and the optional Windows option', () => {
+  it('client.conf parses, warning about mute-replay-warnings, tls-auth, key-direction, cipher, comp-lzo and the optional Windows option', () => {
     const { config, warnings } = buildFile(join(FIXTURES, 'client.conf'), { files });
     expect(config.mode === 'client' && config.remotes.map((r) => r.host)).toEqual([
       'my-server-1',
       'my-server-2',
     ]);
     expect(warnings.map((w) => [w.code, w.directive])).toEqual([
+      ['CONFIG_IGNORED', 'mute-replay-warnings'],
       ['CONFIG_IGNORED', 'tls-auth'],
       ['CONFIG_IGNORED', 'key-direction'],
       ['CONFIG_IGNORED', 'cipher'],

@@ -26,7 +26,7 @@ const COMMAND = (instead: string) => `a command-line action, not a config direct
 const NO_SCRIPT = (what: string) =>
   `pqvpn does not run ${what} scripts; ignoring it would silently skip what your script does (use up/down, or remove it)`;
 const MANAGEMENT =
-  'this management-interface extension is not implemented; the basic interface works without it';
+  "an option of OpenVPN's management interface, which pqvpn does not have ('management' is an error)";
 const IDENTITY = "pqvpn loads its identity only from PEM files made by 'pqvpn pki' (cert and key)";
 const TAP =
   'TAP devices and Ethernet bridging (layer 2) are not supported; pqvpn routes IP packets over dev tun';
@@ -107,12 +107,9 @@ export const legacyDirectives: readonly DirectiveSpec[] = [
   warned('echo', 'messages to a GUI are not implemented'),
 
   // Tunnel, MTU and sockets.
-  warned(
-    'fragment',
-    'pqvpn does not fragment inside the tunnel; packets are kept small with mssfix and tun-mtu',
-  ),
+  warned('fragment', 'pqvpn does not fragment inside the tunnel; packets are kept small with tun-mtu'),
   warned('mtu-disc', 'the kernel default path-MTU discovery is used'),
-  warned('mtu-test', 'not implemented; set tun-mtu and mssfix'),
+  warned('mtu-test', 'not implemented; set tun-mtu'),
   warned('link-mtu', REMOVED('2.6 (deprecated)', 'set tun-mtu')),
   warned('tun-mtu-extra', 'only meaningful for TAP devices'),
   warned('tun-mtu-max', 'pqvpn reads packets up to tun-mtu'),

@@ -7,10 +7,9 @@
  * @module
  */
 
-import { CLIENT, type DirectiveSpec, supported } from '../directive.js';
+import { CLIENT, type DirectiveSpec, supported, warned } from '../directive.js';
 import type { Proto } from '../model.js';
 import {
-  parseBytes,
   parseChoice,
   parseHost,
   parseInteger,
@@ -177,19 +176,12 @@ export const networkDirectives: readonly DirectiveSpec[] = [
     },
     { pushable: true },
   ),
-  supported({
-    name: 'mssfix',
-    synopsis: '[BYTES [mtu|fixed]]',
-    summary: 'Clamp TCP MSS so encapsulated packets fit; 0 turns it off.',
-    default: '1492 mtu',
-    args: [0, 2],
-    apply: ([bytes, mode], ctx) => {
-      ctx.draft.mssfix = {
-        bytes: bytes === undefined ? 1492 : parseBytes(bytes, 0, 65535),
-        ...(mode === undefined ? {} : { mode: parseChoice(mode, ['mtu', 'fixed'], 'mssfix mode') }),
-      };
-    },
-  }),
+  warned(
+    'mssfix',
+    'accepted and ignored: not implemented yet in pqvpn — it would clamp the MSS of TCP SYN packets so ' +
+      'encapsulated packets fit the path; if TCP stalls through the tunnel, lower tun-mtu instead',
+    { synopsis: '[BYTES [mtu|fixed]]' },
+  ),
   integer(
     'sndbuf',
     'sndbuf',

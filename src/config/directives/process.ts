@@ -1,6 +1,6 @@
 /**
  * The process around the tunnel: privileges, files it writes, logging, the
- * management interface, scripts and their environment.
+ * scripts and their environment (the management interface is refused: pqvpn has none).
  *
  * `cd DIR` works as in OpenVPN: it takes effect immediately, so every relative
  * path after it is resolved against DIR (itself relative to the config file).
@@ -9,10 +9,8 @@
  * @module
  */
 
-import { isIPv6 } from 'node:net';
-import { type DirectiveSpec, supported } from '../directive.js';
-import type { Management } from '../model.js';
-import { isIPv4, parseAccountName, parseInteger, parsePort, parseSeconds, ValueError } from '../values.js';
+import { CLIENT, type DirectiveSpec, rejected, supported } from '../directive.js';
+import { parseAccountName, parseInteger, parseSeconds, ValueError } from '../values.js';
 import { flag, integer } from './helpers.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -21,10 +19,6 @@ function envName(text: string): string {
   if (!ENV_NAME.test(text))
     throw new ValueError('CONFIG_BAD_NAME', `'${text}' is not a valid environment variable name`);
   return text;
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
 export const processDirectives: readonly DirectiveSpec[] = [
@@ -126,33 +120,12 @@ export const processDirectives: readonly DirectiveSpec[] = [
     'suppressTimestamps',
     'Do not prefix log lines with a timestamp (systemd adds its own).',
   ),
-  supported({
-    name: 'management',
-    synopsis: 'IP PORT [PW-FILE] | PATH unix [PW-FILE]',
-    summary: 'Open the management interface on a TCP port or a unix socket; PW-FILE holds its password.',
-    args: [2, 3],
-    apply: ([where = '', port = '', pwFile], ctx) => {
-      const passwordFile = pwFile === undefined || pwFile === 'stdin' ? pwFile : ctx.path(pwFile, 'private');
-      const pw = passwordFile === undefined ? {} : { passwordFile };
-      let management: Management;
-      if (port === 'unix') {
-        management = { kind: 'unix', path: ctx.path(where, 'output'), ...pw };
-      } else {
-        if (where !== 'localhost' && !isIPv4(where) && !isIPv6(where))
-          throw new ValueError(
-            'CONFIG_BAD_HOST',
-            `'${where}' is not an IP address, 'localhost', or a socket path followed by 'unix'`,
-          );
-        management = { kind: 'tcp', host: where, port: parsePort(port), ...pw };
-        if (!isLoopback(where))
-          ctx.warn(
-            'CONFIG_INSECURE',
-            `the management interface on ${where} controls the VPN and is reachable from the network; bind it to 127.0.0.1 or use a unix socket`,
-          );
-      }
-      ctx.draft.management = management;
-    },
-  }),
+  rejected(
+    'management',
+    'pqvpn has no management interface yet; ignoring it would leave the console your tools rely on ' +
+      'missing without a word. Use the status file, SIGUSR2 (log the connections) and SIGTERM instead',
+    { synopsis: 'IP PORT [PW-FILE] | PATH unix [PW-FILE]' },
+  ),
   supported({
     name: 'script-security',
     synopsis: '0 | 1 | 2 | 3',
@@ -167,6 +140,9 @@ export const processDirectives: readonly DirectiveSpec[] = [
   supported({
     name: 'up',
     synopsis: 'COMMAND',
+    contexts: CLIENT,
+    contextReason:
+      'a pqvpn server does not run up/down scripts yet; ignoring it would skip what the script does',
     summary: 'Run COMMAND after the device is up (needs script-security 2).',
     args: [1, 1],
     apply: ([line = ''], ctx) => {
@@ -176,6 +152,9 @@ export const processDirectives: readonly DirectiveSpec[] = [
   supported({
     name: 'down',
     synopsis: 'COMMAND',
+    contexts: CLIENT,
+    contextReason:
+      'a pqvpn server does not run up/down scripts yet; ignoring it would skip what the script does',
     summary: 'Run COMMAND after the device is closed (needs script-security 2).',
     args: [1, 1],
     apply: ([line = ''], ctx) => {

@@ -9,7 +9,7 @@
  */
 
 import { MAX_REPLAY_WINDOW, MIN_REPLAY_WINDOW } from '../../protocol/data/replay-window.js';
-import { type DirectiveSpec, supported } from '../directive.js';
+import { type DirectiveSpec, supported, warned } from '../directive.js';
 import { parseBytes, parseInteger, parseSeconds, ValueError } from '../values.js';
 import { flag } from './helpers.js';
 
@@ -156,9 +156,9 @@ export const timerDirectives: readonly DirectiveSpec[] = [
       }
     },
   }),
-  flag(
+  warned(
     'mute-replay-warnings',
-    'muteReplayWarnings',
-    'Do not log replayed or duplicate packets (common on Wi-Fi).',
+    'accepted and ignored: pqvpn never logs replayed or duplicate packets (it counts them as drops), ' +
+      'so there is nothing to mute',
   ),
 ];
