@@ -198,6 +198,46 @@ export function planClientNetwork(input: ClientNetworkInput): IpCommand[] {
   return out;
 }
 
+/**
+ * The server's own kernel routes for its `route` / `route-ipv6` lines: the
+ * networks behind clients (their `iroute`s) reach the server's TUN device,
+ * where the driver routes each packet to the client that owns it. On a TUN
+ * device (point to point, no ARP) `dev` alone is the next hop; an explicit
+ * gateway address is kept, keywords (vpn_gateway, net_gateway, remote_host)
+ * mean the device, as nothing else makes sense on a server.
+ */
+export function planServerRoutes(input: {
+  readonly dev: string;
+  readonly routes: readonly Route[];
+  readonly routesIpv6: readonly RouteIpv6[];
+  readonly routeMetric?: number;
+}): IpCommand[] {
+  const out: IpCommand[] = [];
+  const metricArgs = (m: number | undefined) => (m === undefined ? [] : ['metric', String(m)]);
+  for (const r of input.routes) {
+    if (!isIPv4(r.network)) continue; // keywords name client-side addresses
+    const destination = `${r.network}/${maskToPrefix(r.netmask)}`;
+    const via = r.gateway !== undefined && isIPv4(r.gateway) ? ['via', r.gateway] : [];
+    const spec = [destination, ...via, 'dev', input.dev, ...metricArgs(r.metric ?? input.routeMetric)];
+    out.push({
+      argv: ['-4', 'route', 'add', ...spec],
+      undo: ['-4', 'route', 'del', ...spec],
+      what: `route ${destination}`,
+    });
+  }
+  for (const r of input.routesIpv6) {
+    const destination = `${r.network}/${r.prefixLength}`;
+    const via = r.gateway !== undefined ? ['via', r.gateway] : [];
+    const spec = [destination, ...via, 'dev', input.dev, ...metricArgs(r.metric ?? input.routeMetric)];
+    out.push({
+      argv: ['-6', 'route', 'add', ...spec],
+      undo: ['-6', 'route', 'del', ...spec],
+      what: `route-ipv6 ${destination}`,
+    });
+  }
+  return out;
+}
+
 /** Runs plans and remembers their undo steps. */
 export class NetworkConfigurator {
   readonly #runner: CommandRunner;

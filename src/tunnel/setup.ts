@@ -24,7 +24,13 @@ import type { ClientConfig, ServerConfig } from '../config/model.js';
 import { buildClientHandshakeConfig, buildServerHandshakeConfig } from '../identity/handshake-config.js';
 import { createPeerVerifier } from '../identity/peer-verifier.js';
 import type { Logger } from '../log.js';
-import { type CommandRunner, execFileRunner, txqueuelenCommand } from '../net/iproute2.js';
+import {
+  type CommandRunner,
+  execFileRunner,
+  NetworkConfigurator,
+  planServerRoutes,
+  txqueuelenCommand,
+} from '../net/iproute2.js';
 import { createQkdKeySource } from '../qkd/from-config.js';
 import { createWorkerPoolServerControlPlane } from '../runtime/handshake-pool.js';
 import {
@@ -156,11 +162,31 @@ async function startServerWith(
       );
     },
   });
+  // The server's own `route` / `route-ipv6` lines go into the kernel (OpenVPN does the same), so networks
+  // behind clients (iroute) are reachable from the server's side; removed again at stop.
+  const routes = new NetworkConfigurator(seams.ip ?? execFileRunner(), log);
+  if (!config.routeNoexec && server.tunName !== undefined) {
+    try {
+      await routes.apply(
+        planServerRoutes({
+          dev: server.tunName,
+          routes: config.routes,
+          routesIpv6: config.routesIpv6,
+          ...(config.routeMetric !== undefined ? { routeMetric: config.routeMetric } : {}),
+        }),
+      );
+    } catch (error) {
+      await server.stop('shutdown');
+      extraSecrets?.close();
+      throw error; // the caller removes the pid file
+    }
+  }
   return {
     server,
     failed,
     stop: async (reason) => {
       try {
+        await routes.undoAll();
         await server.stop(reason);
       } finally {
         extraSecrets?.close();
