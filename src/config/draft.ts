@@ -136,7 +136,6 @@ export interface Draft {
   connectRetryMax?: number;
   serverPollTimeout?: number;
   authUserPass?: { source?: FileSource };
-  authNocache?: boolean;
   authRetry?: 'none' | 'nointeract' | 'interact';
   redirectGateway?: RedirectFlag[];
   redirectPrivate?: RedirectFlag[];

@@ -383,7 +383,6 @@ function finalizeClient(
     ...opt('connectRetryMax', d.connectRetryMax),
     serverPollTimeout: or(d.serverPollTimeout, 120, 'server-poll-timeout'),
     ...opt('authUserPass', d.authUserPass),
-    authNocache: d.authNocache ?? false,
     authRetry: or(d.authRetry, 'none', 'auth-retry'),
     ...opt('redirectGateway', d.redirectGateway),
     ...opt('redirectPrivate', d.redirectPrivate),

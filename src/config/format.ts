@@ -184,7 +184,6 @@ function client(p: Printer, c: ClientConfig): void {
     if (c.authUserPass.source) p.file('auth-user-pass', c.authUserPass.source);
     else p.line('auth-user-pass', [], 'asked on the terminal');
   }
-  p.flag('auth-nocache', c.authNocache);
   p.line('auth-retry', [c.authRetry]);
   if (c.redirectGateway) p.line('redirect-gateway', c.redirectGateway);
   if (c.redirectPrivate) p.line('redirect-private', c.redirectPrivate);

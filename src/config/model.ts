@@ -233,7 +233,6 @@ export interface ClientConfig extends CommonConfig {
   readonly serverPollTimeout: number;
   /** `undefined` source: ask on the terminal. */
   readonly authUserPass?: { readonly source?: FileSource };
-  readonly authNocache: boolean;
   readonly authRetry: 'none' | 'nointeract' | 'interact';
   readonly redirectGateway?: readonly RedirectFlag[];
   readonly redirectPrivate?: readonly RedirectFlag[];

@@ -148,6 +148,17 @@ describe('mode', () => {
 });
 
 describe('warned and rejected OpenVPN directives', () => {
+  it('say what pqvpn does not do yet: auth-nocache, and auth-retry other than none', () => {
+    const { warnings } = problems(`${CLIENT}auth-nocache\nauth-retry nointeract\n`);
+    expect(problems(`${CLIENT}auth-retry none\n`).warnings).toEqual([]);
+    expect(warnings.map((w) => [w.code, w.directive, w.location?.line])).toEqual([
+      ['CONFIG_IGNORED', 'auth-nocache', 6],
+      ['CONFIG_IGNORED', 'auth-retry', 7],
+    ]);
+    expect(warnings[1]?.message).toMatch(/exits on AUTH_FAILED/);
+  });
+
+
   it('warn with file:line and the reason, and change nothing', () => {
     const { warnings } = problems(
       `${SERVER}dh dh2048.pem\ntls-auth ta.key 0\ncipher AES-256-CBC\ncomp-lzo\nauth SHA256\n`,

@@ -63,8 +63,7 @@ ca ca.crt
 cert client.crt
 key client.key
 auth-user-pass
-auth-nocache
-auth-retry interact
+auth-retry none
 redirect-gateway def1 bypass-dhcp ipv6
 dhcp-option DNS 10.8.0.1
 dhcp-option PROXY_HTTP proxy.example 3128

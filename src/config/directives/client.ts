@@ -6,7 +6,7 @@
  */
 
 import { isIPv6 } from 'node:net';
-import { CLIENT, type DirectiveSpec, supported } from '../directive.js';
+import { CLIENT, type DirectiveSpec, supported, warned } from '../directive.js';
 import { REDIRECT_FLAGS, type RedirectFlag } from '../model.js';
 import {
   isHostName,
@@ -185,9 +185,11 @@ export const clientDirectives: readonly DirectiveSpec[] = [
       ctx.draft.authUserPass = { source };
     },
   }),
-  flag('auth-nocache', 'authNocache', 'Forget the password after use (asked again at renegotiation).', {
-    contexts: CLIENT,
-  }),
+  // Not implemented yet, and harmless to ignore: rekeys never resend the password, only a reconnect uses it.
+  warned(
+    'auth-nocache',
+    'not implemented yet: the password stays in memory for reconnects (rekeys never resend it)',
+  ),
   supported({
     name: 'auth-retry',
     synopsis: 'none | nointeract | interact',
@@ -197,6 +199,11 @@ export const clientDirectives: readonly DirectiveSpec[] = [
     contexts: CLIENT,
     apply: ([v = ''], ctx) => {
       ctx.draft.authRetry = parseChoice(v, ['none', 'nointeract', 'interact'] as const, 'auth-retry');
+      if (ctx.draft.authRetry !== 'none')
+        ctx.warn(
+          'CONFIG_IGNORED',
+          `auth-retry ${ctx.draft.authRetry} is not implemented yet: the client exits on AUTH_FAILED, as with 'none'`,
+        );
     },
   }),
   supported({

@@ -89,7 +89,7 @@ export const legacyDirectives: readonly DirectiveSpec[] = [
   warned('tls-export-cert', 'exporting peer certificates to scripts is not implemented'),
   warned(
     'auth-gen-token',
-    'session tokens are not used; clients keep their credentials in memory (unless auth-nocache)',
+    'session tokens are not used; clients keep their credentials in memory for reconnects',
   ),
   warned('auth-gen-token-secret', 'session tokens are not used', { inline: true }),
   warned('auth-token', PUSHED_INTERNALLY),
