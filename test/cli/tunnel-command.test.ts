@@ -76,6 +76,7 @@ describe('pqvpn client: signals', () => {
           `cert ${keys}/client.crt`,
           `key ${keys}/client.key`,
           'remote-cert-tls server',
+          'user nobody',
           'verb 3',
         ].join('\n'),
       );
@@ -104,6 +105,7 @@ describe('pqvpn client: signals', () => {
       while (!/restarting in \d+ s \(SIGHUP received\)/.test(out) && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 50));
       expect(out).toMatch(/SIGUSR2: not connected/);
+      expect(out).toMatch(/user\/group are ignored by a client/);
       const sent = Date.now();
       child.kill('SIGTERM');
       expect(await exited).toBe(0);

@@ -130,6 +130,9 @@ async function runClient(
   io: CommandIO,
   createClient: Setup['createClient'],
 ): Promise<void> {
+  if (config.user !== undefined || config.group !== undefined)
+    // A client that gave up root could not remove its addresses and routes at exit or reconnect.
+    log.warn('user/group are ignored by a client: it keeps root to undo its addresses and routes');
   const { client, dispose } = await createClient(config, log, { promptHidden: io.promptHidden });
   const stop = (signal: NodeJS.Signals) => {
     log.info(`${signal} received, leaving`);

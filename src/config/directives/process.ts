@@ -25,7 +25,8 @@ export const processDirectives: readonly DirectiveSpec[] = [
   supported({
     name: 'user',
     synopsis: 'USER',
-    summary: 'Drop root privileges to USER after the device is set up.',
+    summary:
+      'Server: drop root privileges to USER after the device is set up (a client keeps root, with a warning).',
     args: [1, 1],
     apply: ([u = ''], ctx) => {
       ctx.draft.user = parseAccountName(u, 'user');
@@ -34,7 +35,8 @@ export const processDirectives: readonly DirectiveSpec[] = [
   supported({
     name: 'group',
     synopsis: 'GROUP',
-    summary: 'Drop root privileges to GROUP after the device is set up.',
+    summary:
+      'Server: drop root privileges to GROUP after the device is set up (a client keeps root, with a warning).',
     args: [1, 1],
     apply: ([g = ''], ctx) => {
       ctx.draft.group = parseAccountName(g, 'group');
