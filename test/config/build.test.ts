@@ -158,7 +158,6 @@ describe('warned and rejected OpenVPN directives', () => {
     expect(warnings[1]?.message).toMatch(/exits on AUTH_FAILED/);
   });
 
-
   it('warn with file:line and the reason, and change nothing', () => {
     const { warnings } = problems(
       `${SERVER}dh dh2048.pem\ntls-auth ta.key 0\ncipher AES-256-CBC\ncomp-lzo\nauth SHA256\n`,
