@@ -53,7 +53,13 @@ import {
 } from './key-schedule.js';
 import { Label, SignatureContext } from './labels.js';
 import type { HandshakeMessage, ServerHello } from './messages.js';
-import { alertForCertificateFailure, matchesX509Name, signatureInput } from './peer-auth.js';
+import {
+  checkCertificateVerify,
+  checkPeerCertificate,
+  matchesX509Name,
+  type PeerKey,
+  signatureInput,
+} from './peer-auth.js';
 import { RekeyingSession } from './rekey.js';
 import type { Epoch } from './session-core.js';
 import type { ClientConfig, ExtraSecretInput, PeerCertificateVerifier, SessionAction } from './types.js';
@@ -89,7 +95,7 @@ export class ClientSession extends RekeyingSession {
   private hsClient: Uint8Array | undefined;
   private hsServer: Uint8Array | undefined;
   private master: Uint8Array | undefined;
-  private serverKey: { publicKey: Uint8Array; scheme: SignatureScheme; commonName: string } | undefined;
+  private serverKey: PeerKey | undefined;
   private pendingData: DataKeyMaterial | undefined;
   private pendingRekeySecret: Uint8Array | undefined;
   private cookieReplies = 0;
@@ -330,32 +336,14 @@ export class ClientSession extends RekeyingSession {
   }
 
   private onCertificate(now: number, epoch: Epoch, chain: readonly Uint8Array[], raw: Uint8Array): void {
-    const v = this.verifier.verify(chain, 'serverAuth', now);
-    if (!v.ok)
-      return void this.fail(
-        now,
-        epoch,
-        alertForCertificateFailure(v.code),
-        `server certificate: ${v.reason}`,
-      );
     const rule = this.config.verifyX509Name;
-    if (rule && !matchesX509Name(v.commonName, rule)) {
-      return void this.fail(
-        now,
-        epoch,
-        AlertCode.badCertificate,
-        `server certificate name '${v.commonName}' does not match verify-x509-name ${rule.type} '${rule.value}'`,
-      );
-    }
-    if (!this.acceptedSchemes.includes(v.scheme)) {
-      return void this.fail(
-        now,
-        epoch,
-        AlertCode.badCertificate,
-        `server certificate uses ${v.scheme.name}, not accepted`,
-      );
-    }
-    this.serverKey = { publicKey: v.publicKey, scheme: v.scheme, commonName: v.commonName };
+    const key = checkPeerCertificate(this.verifier, chain, 'server', now, this.acceptedSchemes, (name) =>
+      rule && !matchesX509Name(name, rule)
+        ? `server certificate name '${name}' does not match verify-x509-name ${rule.type} '${rule.value}'`
+        : undefined,
+    );
+    if ('alert' in key) return void this.fail(now, epoch, key.alert, key.detail);
+    this.serverKey = key;
     epoch.transcript.add(raw);
     this.step = 'wait-certificate-verify';
   }
@@ -367,24 +355,16 @@ export class ClientSession extends RekeyingSession {
     signature: Uint8Array,
     raw: Uint8Array,
   ): void {
-    const key = this.serverKey!;
-    if (scheme !== key.scheme.codePoint) {
-      return void this.fail(
-        now,
-        epoch,
-        AlertCode.illegalParameter,
-        'CertificateVerify scheme differs from the certificate',
-      );
-    }
-    const input = signatureInput(SignatureContext.server, epoch.transcript.current());
-    if (!this.crypto.verify(key.scheme, key.publicKey, input, signature)) {
-      return void this.fail(
-        now,
-        epoch,
-        AlertCode.decryptError,
-        'server CertificateVerify signature does not verify',
-      );
-    }
+    const refused = checkCertificateVerify(
+      this.crypto,
+      this.serverKey!,
+      'server',
+      scheme,
+      signature,
+      SignatureContext.server,
+      epoch.transcript.current(),
+    );
+    if (refused) return void this.fail(now, epoch, refused.alert, refused.detail);
     epoch.transcript.add(raw);
     this.step = 'wait-finished';
   }

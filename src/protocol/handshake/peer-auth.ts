@@ -5,8 +5,72 @@
  * @module
  */
 
+import type { SignatureScheme } from '../../crypto/signature-scheme.js';
 import { AlertCode } from './constants.js';
+import type { HandshakeCrypto } from './crypto-provider.js';
+import type { PeerCertificateVerifier } from './types.js';
 import { concat } from './wire.js';
+
+/** A peer's verified certificate key: what its CertificateVerify must be signed with. */
+export interface PeerKey {
+  readonly publicKey: Uint8Array;
+  readonly scheme: SignatureScheme;
+  readonly commonName: string;
+}
+
+/** Why a peer's Certificate or CertificateVerify is refused: the alert to send and a local detail. */
+export interface PeerAuthFailure {
+  readonly alert: AlertCode;
+  readonly detail: string;
+}
+
+/**
+ * Checks a peer's Certificate message, in order: the chain (CA, validity,
+ * EKU, revocation), then `nameCheck` (the client's verify-x509-name; returns
+ * a refusal detail or undefined), then the signature schemes accepted here.
+ */
+export function checkPeerCertificate(
+  verifier: PeerCertificateVerifier,
+  chain: readonly Uint8Array[],
+  role: 'server' | 'client',
+  now: number,
+  acceptedSchemes: readonly SignatureScheme[],
+  nameCheck: (commonName: string) => string | undefined = () => undefined,
+): PeerKey | PeerAuthFailure {
+  const v = verifier.verify(chain, role === 'server' ? 'serverAuth' : 'clientAuth', now);
+  if (!v.ok) return { alert: alertForCertificateFailure(v.code), detail: `${role} certificate: ${v.reason}` };
+  const nameRefusal = nameCheck(v.commonName);
+  if (nameRefusal !== undefined) return { alert: AlertCode.badCertificate, detail: nameRefusal };
+  if (!acceptedSchemes.includes(v.scheme))
+    return {
+      alert: AlertCode.badCertificate,
+      detail: `${role} certificate uses ${v.scheme.name}, not accepted`,
+    };
+  return { publicKey: v.publicKey, scheme: v.scheme, commonName: v.commonName };
+}
+
+/**
+ * Checks a peer's CertificateVerify against its certificate key: the same
+ * scheme, and a signature over `signatureInput(context, transcriptHash)`.
+ */
+export function checkCertificateVerify(
+  crypto: HandshakeCrypto,
+  key: PeerKey,
+  role: 'server' | 'client',
+  scheme: number,
+  signature: Uint8Array,
+  context: string,
+  transcriptHash: Uint8Array,
+): PeerAuthFailure | undefined {
+  if (scheme !== key.scheme.codePoint)
+    return {
+      alert: AlertCode.illegalParameter,
+      detail: 'CertificateVerify scheme differs from the certificate',
+    };
+  if (!crypto.verify(key.scheme, key.publicKey, signatureInput(context, transcriptHash), signature))
+    return { alert: AlertCode.decryptError, detail: `${role} CertificateVerify signature does not verify` };
+  return undefined;
+}
 
 /**
  * What a CertificateVerify signs (RFC 8446 §4.4.3 layout): 64 spaces, the

@@ -48,7 +48,7 @@ import {
 } from './key-schedule.js';
 import { Label, SignatureContext } from './labels.js';
 import { type ClientHello, type HandshakeMessage, MAX_OPTION, MAX_OPTIONS } from './messages.js';
-import { alertForCertificateFailure, signatureInput } from './peer-auth.js';
+import { checkCertificateVerify, checkPeerCertificate, type PeerKey, signatureInput } from './peer-auth.js';
 import { RekeyingSession } from './rekey.js';
 import type { Epoch } from './session-core.js';
 import {
@@ -97,7 +97,7 @@ export class ServerSession extends RekeyingSession {
   private hsClient: Uint8Array | undefined;
   private hsServer: Uint8Array | undefined;
   private master: Uint8Array | undefined;
-  private clientKey: { publicKey: Uint8Array; scheme: SignatureScheme; commonName: string } | undefined;
+  private clientKey: PeerKey | undefined;
   private username: string | undefined;
   private password: Uint8Array | undefined;
   private pendingData: DataKeyMaterial | undefined;
@@ -370,23 +370,9 @@ export class ServerSession extends RekeyingSession {
     chain: readonly Uint8Array[],
     raw: Uint8Array,
   ): void {
-    const v = this.verifier.verify(chain, 'clientAuth', now);
-    if (!v.ok)
-      return void this.fail(
-        now,
-        epoch,
-        alertForCertificateFailure(v.code),
-        `client certificate: ${v.reason}`,
-      );
-    if (!this.clientSchemes.includes(v.scheme)) {
-      return void this.fail(
-        now,
-        epoch,
-        AlertCode.badCertificate,
-        `client certificate uses ${v.scheme.name}, not accepted`,
-      );
-    }
-    this.clientKey = { publicKey: v.publicKey, scheme: v.scheme, commonName: v.commonName };
+    const key = checkPeerCertificate(this.verifier, chain, 'client', now, this.clientSchemes);
+    if ('alert' in key) return void this.fail(now, epoch, key.alert, key.detail);
+    this.clientKey = key;
     epoch.transcript.add(raw);
     this.step = 'wait-client-certificate-verify';
   }
@@ -398,24 +384,16 @@ export class ServerSession extends RekeyingSession {
     signature: Uint8Array,
     raw: Uint8Array,
   ): void {
-    const key = this.clientKey!;
-    if (scheme !== key.scheme.codePoint) {
-      return void this.fail(
-        now,
-        epoch,
-        AlertCode.illegalParameter,
-        'CertificateVerify scheme differs from the certificate',
-      );
-    }
-    const input = signatureInput(SignatureContext.client, epoch.transcript.current());
-    if (!this.crypto.verify(key.scheme, key.publicKey, input, signature)) {
-      return void this.fail(
-        now,
-        epoch,
-        AlertCode.decryptError,
-        'client CertificateVerify signature does not verify',
-      );
-    }
+    const refused = checkCertificateVerify(
+      this.crypto,
+      this.clientKey!,
+      'client',
+      scheme,
+      signature,
+      SignatureContext.client,
+      epoch.transcript.current(),
+    );
+    if (refused) return void this.fail(now, epoch, refused.alert, refused.detail);
     epoch.transcript.add(raw);
     this.step = this.clientAuth & ClientAuth.password ? 'wait-password' : 'wait-client-finished';
   }
