@@ -241,22 +241,8 @@ export class ClientSession extends RekeyingSession {
         'ServerHello session id differs from the packet header',
       );
     }
-    if (m.extraUsed && !this.extraSecret) {
-      return void this.fail(
-        now,
-        epoch,
-        AlertCode.illegalParameter,
-        'server claims an extra secret we did not offer',
-      );
-    }
-    if (!m.extraUsed && this.extraSecret && this.config.extraSecret?.mode === 'required') {
-      return void this.fail(
-        now,
-        epoch,
-        AlertCode.extraSecretUnavailable,
-        'server did not use the required extra secret',
-      );
-    }
+    const extraRefusal = this.extraAnswerRefusal(m.extraUsed, this.extraSecret !== undefined, 'server');
+    if (extraRefusal) return void this.fail(now, epoch, extraRefusal.alert, extraRefusal.detail);
     const ss = this.crypto.kemDecapsulate(
       suite,
       m.kemCipherText,

@@ -269,22 +269,8 @@ export abstract class RekeyingSession extends SessionCore {
 
   private onRekeyResponse(now: number, epoch: Epoch, s: RekeyState, m: RekeyResponse, raw: Uint8Array): void {
     const suite = this.established!.suite;
-    if (m.extraUsed && !s.extraSecret) {
-      return void this.fail(
-        now,
-        epoch,
-        AlertCode.illegalParameter,
-        'peer claims an extra secret we did not offer',
-      );
-    }
-    if (!m.extraUsed && s.extraSecret && this.common.extraSecret?.mode === 'required') {
-      return void this.fail(
-        now,
-        epoch,
-        AlertCode.extraSecretUnavailable,
-        'peer did not use the required extra secret',
-      );
-    }
+    const extraRefusal = this.extraAnswerRefusal(m.extraUsed, s.extraSecret !== undefined, 'peer');
+    if (extraRefusal) return void this.fail(now, epoch, extraRefusal.alert, extraRefusal.detail);
     const ss = this.crypto.kemDecapsulate(suite, m.kemCipherText, s.kemSecretKey!);
     s.kemSecretKey!.fill(0);
     delete s.kemSecretKey;
@@ -302,6 +288,19 @@ export abstract class RekeyingSession extends SessionCore {
     s.step = 'wait-responder-finished';
   }
 
+  /** The peer's rekey Finished against its handshake secret; a mismatch fails the epoch. */
+  private peerFinishedVerifies(now: number, epoch: Epoch, s: RekeyState, verifyData: Uint8Array): boolean {
+    const theirs = this.role === 'client' ? s.hsServer! : s.hsClient!;
+    if (this.finishedMatches(finishedMac(theirs, epoch.transcript.current()), verifyData)) return true;
+    this.fail(
+      now,
+      epoch,
+      AlertCode.decryptError,
+      'rekey Finished does not verify (keys or transcript differ)',
+    );
+    return false;
+  }
+
   private onResponderFinished(
     now: number,
     epoch: Epoch,
@@ -309,15 +308,7 @@ export abstract class RekeyingSession extends SessionCore {
     verifyData: Uint8Array,
     raw: Uint8Array,
   ): void {
-    const theirs = this.role === 'client' ? s.hsServer! : s.hsClient!;
-    if (!this.finishedMatches(finishedMac(theirs, epoch.transcript.current()), verifyData)) {
-      return void this.fail(
-        now,
-        epoch,
-        AlertCode.decryptError,
-        'rekey Finished does not verify (keys or transcript differ)',
-      );
-    }
+    if (!this.peerFinishedVerifies(now, epoch, s, verifyData)) return;
     epoch.transcript.add(raw);
     this.deriveApplication(epoch, s, true);
     const mine = this.role === 'client' ? s.hsClient! : s.hsServer!;
@@ -336,15 +327,7 @@ export abstract class RekeyingSession extends SessionCore {
     verifyData: Uint8Array,
     raw: Uint8Array,
   ): void {
-    const theirs = this.role === 'client' ? s.hsServer! : s.hsClient!;
-    if (!this.finishedMatches(finishedMac(theirs, epoch.transcript.current()), verifyData)) {
-      return void this.fail(
-        now,
-        epoch,
-        AlertCode.decryptError,
-        'rekey Finished does not verify (keys or transcript differ)',
-      );
-    }
+    if (!this.peerFinishedVerifies(now, epoch, s, verifyData)) return;
     epoch.transcript.add(raw);
     this.completeRekey(now, epoch, s);
     this.emit({ type: 'keys-activated', keyId: epoch.keyId });

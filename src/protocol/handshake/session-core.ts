@@ -381,6 +381,27 @@ export abstract class SessionCore {
     return { kind: 'fetch' };
   }
 
+  /**
+   * Initiator side: checks the responder's answer (ServerHello or
+   * RekeyResponse) about the extra secret we offered; `peer` names it in the
+   * detail. Claiming one we did not offer is illegal; leaving out one we
+   * require fails the epoch (docs/PROTOCOL.md §6.3).
+   */
+  protected extraAnswerRefusal(
+    extraUsed: boolean,
+    offered: boolean,
+    peer: string,
+  ): { readonly alert: AlertCode; readonly detail: string } | undefined {
+    if (extraUsed && !offered)
+      return { alert: AlertCode.illegalParameter, detail: `${peer} claims an extra secret we did not offer` };
+    if (!extraUsed && offered && this.common.extraSecret?.mode === 'required')
+      return {
+        alert: AlertCode.extraSecretUnavailable,
+        detail: `${peer} did not use the required extra secret`,
+      };
+    return undefined;
+  }
+
   /** The initiator's offer for its driver-supplied extra secret. Throws on misuse. */
   protected extraOffer(extra: ExtraSecretInput | undefined): ExtraSecretOffer {
     const local = this.common.extraSecret;
