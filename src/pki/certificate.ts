@@ -33,14 +33,11 @@ import {
 import {
   DerError,
   DerReader,
-  derBitString,
   derExplicit,
   derInteger,
   derSequence,
   derTime,
   derUnsignedInteger,
-  parseDer,
-  readBitStringBytes,
   readPositiveIntegerBytes,
   readSmallInteger,
   readTime,
@@ -48,6 +45,7 @@ import {
 } from './der.js';
 import { type ParsedExtensions, parseExtensions } from './extensions.js';
 import { type DistinguishedName, parseName } from './name.js';
+import { encodeSigned, openSigned } from './signed.js';
 
 export interface Certificate {
   /** The whole certificate, DER. */
@@ -105,8 +103,7 @@ export function signCertificate(template: CertificateTemplate, issuer: Signer): 
     encodeSubjectPublicKeyInfo(template.subjectScheme, template.subjectPublicKey),
     ...(template.extensions.length > 0 ? [derExplicit(3, derSequence(...template.extensions))] : []),
   );
-  const signature = issuer.scheme.sign(issuer.secretKey, tbs);
-  return parseCertificate(derSequence(tbs, algorithm, derBitString(signature)));
+  return parseCertificate(encodeSigned(tbs, algorithm, issuer));
 }
 
 /**
@@ -117,15 +114,7 @@ export function signCertificate(template: CertificateTemplate, issuer: Signer): 
  */
 export function parseCertificate(input: Uint8Array | string): Certificate {
   const der = typeof input === 'string' ? decodePem(input, 'CERTIFICATE') : input;
-  const root = parseDer(der);
-  const cert = new DerReader(root, 'Certificate');
-  const tbsNode = cert.next('tbsCertificate', Tag.SEQUENCE);
-  const signatureAlgorithm = parseAlgorithmIdentifier(
-    cert.next('signatureAlgorithm'),
-    'Certificate.signatureAlgorithm',
-  );
-  const signature = readBitStringBytes(cert.next('signatureValue'), 'Certificate.signatureValue');
-  cert.end();
+  const { tbs: tbsNode, signatureAlgorithm, signature } = openSigned(der, 'Certificate', 'tbsCertificate');
 
   const tbs = new DerReader(tbsNode, 'TBSCertificate');
   const versionNode = tbs.optional(0xa0);

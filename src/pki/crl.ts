@@ -27,14 +27,11 @@ import {
 import { bytesEqual, type Certificate, type Signer, toHex } from './certificate.js';
 import {
   DerReader,
-  derBitString,
   derExplicit,
   derInteger,
   derSequence,
   derTime,
   derUnsignedInteger,
-  parseDer,
-  readBitStringBytes,
   readPositiveIntegerBytes,
   readSmallInteger,
   readTime,
@@ -52,6 +49,7 @@ import {
 } from './extensions.js';
 import { type DistinguishedName, parseName } from './name.js';
 import { ExtensionOid } from './oids.js';
+import { encodeSigned, openSigned } from './signed.js';
 
 export interface RevokedCertificate {
   readonly serial: Uint8Array;
@@ -111,22 +109,13 @@ export function signCrl(template: CrlTemplate, signer: Signer): Crl {
     ...(entries.length > 0 ? [derSequence(...entries)] : []),
     derExplicit(0, derSequence(authorityKeyIdentifierExtension(aki), crlNumberExtension(template.crlNumber))),
   );
-  const signature = signer.scheme.sign(signer.secretKey, tbs);
-  return parseCrl(derSequence(tbs, algorithm, derBitString(signature)));
+  return parseCrl(encodeSigned(tbs, algorithm, signer));
 }
 
 /** Parses a CRL from DER bytes or PEM text (`X509 CRL` block). */
 export function parseCrl(input: Uint8Array | string): Crl {
   const der = typeof input === 'string' ? decodePem(input, 'X509 CRL') : input;
-  const root = parseDer(der);
-  const list = new DerReader(root, 'CertificateList');
-  const tbsNode = list.next('tbsCertList', Tag.SEQUENCE);
-  const signatureAlgorithm = parseAlgorithmIdentifier(
-    list.next('signatureAlgorithm'),
-    'CertificateList.signatureAlgorithm',
-  );
-  const signature = readBitStringBytes(list.next('signatureValue'), 'CertificateList.signatureValue');
-  list.end();
+  const { tbs: tbsNode, signatureAlgorithm, signature } = openSigned(der, 'CertificateList', 'tbsCertList');
 
   const tbs = new DerReader(tbsNode, 'TBSCertList');
   const versionNode = tbs.optional(Tag.INTEGER);
